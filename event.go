@@ -98,6 +98,8 @@ type UserIdentity struct {
 	SessionContext   *SessionContext `json:"sessioncontext"`
 	IdentityProvider NullString      `json:"identityprovider"` // SAMLUser, WebIdentityUser
 	CredentialID     NullString      `json:"credentialid"`
+	UserID           NullString      `json:"userid"`           // some IdentityCenterUser events
+	IdentityStoreARN NullString      `json:"identitystorearn"` // some IdentityCenterUser events
 }
 
 // OnBehalfOf names the Identity Center user behind an IdentityCenterUser identity.

@@ -1,0 +1,568 @@
+// Package cloudtrail reads AWS CloudTrail logs: the key layout of trail
+// buckets and the record format, in every shape users have (Records files,
+// single events, NDJSON, CloudWatch Logs subscription envelopes, EventBridge
+// events). It streams: a Records array is read one record at a time, so memory
+// does not grow with the file.
+package cloudtrail
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/go-json-experiment/json/jsontext"
+	"github.com/keytrail/keytrail"
+)
+
+// Kind is the shape of a CloudTrail file, known after the first call to Next.
+type Kind int
+
+// The shapes of CloudTrail files.
+const (
+	KindUnknown     Kind = iota
+	KindRecords          // {"Records":[…]}, what trails deliver to S3
+	KindEvent            // one event object
+	KindNDJSON           // one event (or envelope) per line
+	KindCloudWatch       // CloudWatch Logs subscription envelope(s): logEvents[].message
+	KindEventBridge      // EventBridge "AWS API Call via CloudTrail" event(s): detail
+	KindDigest           // a CloudTrail-Digest file: not events, skipped
+	KindEmpty            // no content at all
+)
+
+func (k Kind) String() string {
+	return [...]string{"unknown", "records", "event", "ndjson", "cloudwatch", "eventbridge", "digest", "empty"}[k]
+}
+
+// maxValue bounds a single JSON value other than a streamed Records array (an
+// event, a line, an envelope) so that a hostile file cannot take all memory.
+// CloudTrail records are at most a few hundred KB and CloudWatch Logs events
+// at most 1 MiB.
+const maxValue = 64 << 20
+
+// Reader streams the events of one CloudTrail file. Create it with NewReader
+// over the decompressed bytes; it is not safe for concurrent use.
+type Reader struct {
+	source string
+	br     *bufio.Reader
+	dec    *jsontext.Decoder // the file, when not NDJSON
+	d      decoder
+	kind   Kind
+
+	started   bool
+	done      bool
+	inRecords bool // dec is inside a streamed Records array
+
+	ndjson  bool
+	line    int64 // NDJSON: number of the line last read
+	lineOff int64 // NDJSON: offset of the line last read
+	nextOff int64 // NDJSON: offset of the next line
+
+	top   []byte   // the current whole top-level value (or line)
+	queue []queued // events found in top, not yet decoded
+	qi    int
+	bdec  *jsontext.Decoder
+	brd   bytes.Reader
+}
+
+// queued is a raw event waiting to be decoded, with where it came from.
+type queued struct {
+	raw  []byte
+	line int64
+	off  int64
+	err  string // when set, the element is rejected with this reason
+}
+
+// NewReader returns a Reader over r, which must yield the file's
+// uncompressed bytes. source names the file in errors.
+func NewReader(r io.Reader, source string) *Reader {
+	return &Reader{
+		source: source,
+		br:     bufio.NewReaderSize(&stickyReader{r: r}, 256<<10),
+		d:      newDecoder(),
+		bdec:   jsontext.NewDecoder(bytes.NewReader(nil), decOpts...),
+	}
+}
+
+// Kind returns the file's shape; KindUnknown before the first Next.
+func (r *Reader) Kind() Kind { return r.kind }
+
+var decOpts = []jsontext.Options{
+	jsontext.AllowDuplicateNames(true), // CloudTrail never repeats names; skip the bookkeeping
+	jsontext.AllowInvalidUTF8(true),    // keep what the log holds rather than lose the record
+}
+
+// Next reads the next event into ev (which is reset first). It returns io.EOF
+// at the end of the file (also for digest files, whose Kind is KindDigest),
+// a *keytrail.RecordError for a record that cannot be used (Next may be called
+// again), and a *keytrail.FileError when the file cannot be read further
+// (malformed JSON in a Records file, a truncated or corrupt stream); events
+// before it were delivered.
+func (r *Reader) Next(ev *keytrail.Event) error {
+	if r.done {
+		return io.EOF
+	}
+	err := r.next(ev)
+	if err == nil {
+		return nil
+	}
+	var re *keytrail.RecordError
+	if errors.As(err, &re) {
+		return err
+	}
+	return r.finish(err)
+}
+
+func (r *Reader) next(ev *keytrail.Event) error {
+	if !r.started {
+		r.started = true
+		if err := r.start(); err != nil {
+			return err
+		}
+	}
+	for {
+		if r.qi < len(r.queue) {
+			q := r.queue[r.qi]
+			r.qi++
+			return r.decodeQueued(q, ev)
+		}
+		if r.inRecords {
+			return r.nextRecord(ev)
+		}
+		var err error
+		if r.ndjson {
+			err = r.readLineValue()
+		} else {
+			err = r.readTopValue()
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// finish ends the file with err, made into a *keytrail.FileError.
+func (r *Reader) finish(err error) error {
+	r.done = true
+	if err == io.EOF {
+		return err
+	}
+	var fe *keytrail.FileError
+	if errors.As(err, &fe) {
+		return err
+	}
+	if err == io.ErrUnexpectedEOF {
+		err = errors.New("unexpected end of data (truncated file?)")
+	}
+	if r.ndjson {
+		return &keytrail.FileError{Source: r.source, Line: r.line + 1, Offset: r.nextOff, Err: err}
+	}
+	off := int64(0)
+	if r.dec != nil {
+		off = r.dec.InputOffset()
+	}
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		off = se.ByteOffset
+		if se.Err == io.ErrUnexpectedEOF {
+			err = errors.New("malformed JSON: unexpected end of data (truncated file?)")
+		} else {
+			err = fmt.Errorf("malformed JSON: %v", se.Err)
+		}
+	}
+	return &keytrail.FileError{Source: r.source, Offset: off, Err: err}
+}
+
+// start finds out the file's shape from its first bytes.
+func (r *Reader) start() error {
+	if b, _ := r.br.Peek(3); bytes.Equal(b, []byte{0xEF, 0xBB, 0xBF}) {
+		r.br.Discard(3)
+		r.nextOff = 3
+	}
+	// A read error here is met again, at its place, by the reads that follow.
+	b, err := r.br.Peek(r.br.Size())
+	t := bytes.TrimLeft(b, " \t\r\n")
+	if len(t) == 0 && err == io.EOF {
+		r.kind = KindEmpty
+		return io.EOF
+	}
+	if len(t) > 0 && t[0] != '{' {
+		return fmt.Errorf("not CloudTrail JSON: the file starts with %q, not an object", firstRune(t))
+	}
+	// One complete object on the first non-blank line and more after it:
+	// NDJSON, read line by line so that one bad line does not cost the rest.
+	if i := bytes.IndexByte(t, '\n'); i > 0 {
+		first := bytes.TrimSpace(t[:i])
+		if jsontext.Value(first).IsValid(decOpts...) && len(bytes.TrimSpace(t[i:])) > 0 {
+			r.ndjson = true
+			r.kind = KindNDJSON
+			return nil
+		}
+	}
+	r.dec = jsontext.NewDecoder(r.br, decOpts...)
+	return nil
+}
+
+// readTopValue reads the next top-level value of a non-NDJSON file: enters a
+// Records array for streaming, or reads a whole (small) object and queues
+// its events.
+func (r *Reader) readTopValue() error {
+	switch r.dec.PeekKind() {
+	case 0:
+		_, err := r.dec.ReadToken()
+		return err // io.EOF at a clean end
+	case '{':
+	default:
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("not CloudTrail JSON: %s at the top level instead of an object", kindName(v.Kind()))
+	}
+	off := r.dec.InputOffset()
+	if equalFold(r.firstName(), "records") {
+		if _, err := r.dec.ReadToken(); err != nil { // {
+			return err
+		}
+		if _, err := r.dec.ReadValue(); err != nil { // "Records"
+			return err
+		}
+		r.setKind(KindRecords)
+		switch r.dec.PeekKind() {
+		case '[':
+			_, err := r.dec.ReadToken()
+			r.inRecords = err == nil
+			return err
+		case 'n':
+			if _, err := r.dec.ReadValue(); err != nil {
+				return err
+			}
+			return r.closeTop()
+		}
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("not a CloudTrail file: Records is %s, not an array", kindName(v.Kind()))
+	}
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	if len(v) > maxValue {
+		return fmt.Errorf("a top-level object of %d bytes, larger than any CloudTrail event", len(v))
+	}
+	r.top = append(r.top[:0], v...)
+	return r.expand(r.top, 0, off)
+}
+
+// firstName returns the first member name of the object the stream decoder
+// is about to read, from its unread buffer; "" if it cannot tell.
+func (r *Reader) firstName() string {
+	buf := r.dec.UnreadBuffer()
+	i := skipWS(buf, 0)
+	if i >= len(buf) || buf[i] != '{' {
+		return ""
+	}
+	i = skipWS(buf, i+1)
+	if i >= len(buf) || buf[i] != '"' {
+		return ""
+	}
+	j := bytes.IndexByte(buf[i+1:], '"')
+	if j < 0 {
+		return ""
+	}
+	return string(buf[i+1 : i+1+j])
+}
+
+// nextRecord decodes the next element of a streamed Records array.
+func (r *Reader) nextRecord(ev *keytrail.Event) error {
+	off := r.dec.InputOffset()
+	switch r.dec.PeekKind() {
+	case ']':
+		if _, err := r.dec.ReadToken(); err != nil {
+			return err
+		}
+		r.inRecords = false
+		if err := r.closeTop(); err != nil {
+			return err
+		}
+		return r.next(ev)
+	case '{':
+		// Read the record whole, then decode it: the raw bytes are at hand
+		// to quarantine a record that is not an event.
+		v, err := r.dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		return r.decodeQueued(queued{raw: v, off: off}, ev)
+	}
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		return err
+	}
+	return &keytrail.RecordError{Source: r.source, Offset: off, Reason: fmt.Sprintf("a Records element is %s, not an event object", kindName(v.Kind())), Raw: clip(v)}
+}
+
+// closeTop skips any members after a Records array and the closing brace.
+func (r *Reader) closeTop() error {
+	for r.dec.PeekKind() == '"' {
+		if _, err := r.dec.ReadValue(); err != nil {
+			return err
+		}
+		if err := r.dec.SkipValue(); err != nil {
+			return err
+		}
+	}
+	_, err := r.dec.ReadToken()
+	return err
+}
+
+// readLineValue reads the next non-blank NDJSON line and queues its events;
+// a line that is not a JSON object is queued as a rejected element.
+func (r *Reader) readLineValue() error {
+	for {
+		line, err := r.readLine()
+		if err != nil {
+			return err
+		}
+		t := bytes.TrimSpace(line)
+		if len(t) == 0 {
+			continue
+		}
+		if !jsontext.Value(t).IsValid(decOpts...) {
+			r.reject(t, r.line, r.lineOff, "malformed JSON: "+jsonProblem(t))
+			return nil
+		}
+		if t[0] != '{' {
+			r.reject(t, r.line, r.lineOff, fmt.Sprintf("%s, not an event object", kindName(jsontext.Value(t).Kind())))
+			return nil
+		}
+		return r.expand(t, r.line, r.lineOff)
+	}
+}
+
+// readLine returns the next line (without limit on its length up to
+// maxValue) and advances the line counters.
+func (r *Reader) readLine() ([]byte, error) {
+	r.top = r.top[:0]
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		r.top = append(r.top, chunk...)
+		if err == bufio.ErrBufferFull {
+			if len(r.top) > maxValue {
+				return nil, fmt.Errorf("a line longer than %d bytes", maxValue)
+			}
+			continue
+		}
+		if err == io.EOF && len(r.top) > 0 {
+			err = nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	r.line++
+	r.lineOff = r.nextOff
+	r.nextOff += int64(len(r.top))
+	return r.top, nil
+}
+
+// reject queues v as a rejected element.
+func (r *Reader) reject(v []byte, line, off int64, reason string) {
+	r.queue = append(r.queue[:0], queued{raw: v, line: line, off: off, err: reason})
+	r.qi = 0
+}
+
+func (r *Reader) setKind(k Kind) {
+	if r.kind == KindUnknown {
+		r.kind = k
+	}
+}
+
+// expand finds the events in one whole top-level object v and queues them:
+// the object itself when it is an event, the elements of its Records array,
+// the messages of a CloudWatch Logs envelope, the detail of an EventBridge
+// event. Digest files hold no events.
+func (r *Reader) expand(v []byte, line, off int64) error {
+	r.queue, r.qi = r.queue[:0], 0
+	m, err := members(v)
+	if err != nil {
+		r.reject(v, line, off, "malformed JSON: "+err.Error())
+		return nil
+	}
+	switch {
+	case m.has("records"):
+		r.setKind(KindRecords)
+		return r.queueArray(m.get("records"), line, off, "Records", func(e []byte) ([]byte, string) {
+			if len(e) == 0 || e[0] != '{' {
+				return nil, fmt.Sprintf("a Records element is %s, not an event object", kindName(jsontext.Value(e).Kind()))
+			}
+			return e, ""
+		})
+	case m.has("logevents"):
+		r.setKind(KindCloudWatch)
+		if t := m.get("messagetype"); len(t) > 0 && string(t) != `"DATA_MESSAGE"` {
+			return nil // CONTROL_MESSAGE: CloudWatch's own check, no events
+		}
+		return r.queueArray(m.get("logevents"), line, off, "logEvents", func(e []byte) ([]byte, string) {
+			em, err := members(e)
+			if err != nil || len(em.get("message")) == 0 || em.get("message")[0] != '"' {
+				return nil, "a CloudWatch log event without a message string"
+			}
+			msg, err := jsontext.AppendUnquote(nil, em.get("message"))
+			if err != nil {
+				return nil, "a CloudWatch log event message that is not a valid string"
+			}
+			msg = bytes.TrimSpace(msg)
+			if !jsontext.Value(msg).IsValid(decOpts...) {
+				return msg, "the CloudWatch log event message is not valid JSON: " + jsonProblem(msg)
+			}
+			if msg[0] != '{' {
+				return msg, "the CloudWatch log event message is not a JSON object"
+			}
+			return msg, ""
+		})
+	case m.has("detail") && m.has("detail-type"):
+		r.setKind(KindEventBridge)
+		d := m.get("detail")
+		if len(d) == 0 || d[0] != '{' {
+			r.reject(v, line, off, "an EventBridge event whose detail is not an object")
+			return nil
+		}
+		r.queue = append(r.queue, queued{raw: d, line: line, off: off})
+		return nil
+	case !m.has("eventversion") && !m.has("eventtime") && !m.has("eventname") &&
+		(m.has("digeststarttime") || m.has("logfiles") || m.has("digests3object")):
+		r.setKind(KindDigest)
+		return nil
+	}
+	r.setKind(KindEvent)
+	r.queue = append(r.queue, queued{raw: v, line: line, off: off})
+	return nil
+}
+
+// queueArray queues the elements of the JSON array arr; check turns an
+// element into the event bytes to decode, or a reason to reject it.
+func (r *Reader) queueArray(arr []byte, line, off int64, what string, check func([]byte) ([]byte, string)) error {
+	if len(arr) == 0 || string(arr) == "null" {
+		return nil
+	}
+	if arr[0] != '[' {
+		r.reject(arr, line, off, what+" is not an array")
+		return nil
+	}
+	return elements(arr, func(e []byte, eoff int64) {
+		ev, reason := check(e)
+		if reason != "" {
+			r.queue = append(r.queue, queued{raw: e, line: line, off: off + eoff, err: reason})
+			return
+		}
+		r.queue = append(r.queue, queued{raw: ev, line: line, off: off + eoff})
+	})
+}
+
+// decodeQueued decodes one queued event, or rejects it.
+func (r *Reader) decodeQueued(q queued, ev *keytrail.Event) error {
+	if q.err != "" {
+		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: q.err, Raw: clip(q.raw)}
+	}
+	r.brd.Reset(q.raw)
+	r.bdec.Reset(&r.brd, decOpts...)
+	if err := r.d.event(r.bdec, ev); err != nil {
+		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: "malformed JSON: " + jsonProblem(q.raw), Raw: clip(q.raw)}
+	}
+	if !isEvent(ev) {
+		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: notEvent, Raw: clip(q.raw)}
+	}
+	return nil
+}
+
+const notEvent = "not a CloudTrail event: an object with none of eventVersion, eventTime, eventSource, eventName, eventID"
+
+// isEvent reports whether a decoded object has any of the members that
+// every CloudTrail event has.
+func isEvent(ev *keytrail.Event) bool {
+	return ev.EventVersion.Valid || ev.EventTime.Valid || ev.EventSource.Valid || ev.EventName.Valid || ev.EventID.Valid
+}
+
+// clip copies a rejected value, cut to a size worth keeping.
+func clip(v []byte) []byte {
+	const max = 64 << 10
+	if len(v) > max {
+		v = v[:max]
+	}
+	return append([]byte(nil), v...)
+}
+
+// jsonProblem describes why v is not valid JSON.
+func jsonProblem(v []byte) string {
+	d := jsontext.NewDecoder(bytes.NewReader(v), decOpts...)
+	for {
+		_, err := d.ReadToken()
+		if err == io.EOF {
+			return "unexpected end of data"
+		}
+		if err != nil {
+			var se *jsontext.SyntacticError
+			if errors.As(err, &se) {
+				if se.Err == io.ErrUnexpectedEOF {
+					return fmt.Sprintf("unexpected end of data at byte %d", se.ByteOffset)
+				}
+				return fmt.Sprintf("%v at byte %d", se.Err, se.ByteOffset)
+			}
+			return err.Error()
+		}
+	}
+}
+
+// kindName names a JSON kind with its article, for messages.
+func kindName(k jsontext.Kind) string {
+	switch k {
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	case '"':
+		return "a string"
+	case '0':
+		return "a number"
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	}
+	return "an invalid value"
+}
+
+func firstRune(b []byte) string {
+	if len(b) > 16 {
+		b = b[:16]
+	}
+	return string(b)
+}
+
+func skipWS(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// stickyReader returns the first error of r on every later call, so that an
+// error met while peeking ahead is not lost.
+type stickyReader struct {
+	r   io.Reader
+	err error
+}
+
+func (s *stickyReader) Read(p []byte) (int, error) {
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.r.Read(p)
+	s.err = err
+	return n, err
+}

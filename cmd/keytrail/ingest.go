@@ -1,0 +1,274 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/ingest"
+	"github.com/keytrail/keytrail/source"
+	"github.com/keytrail/keytrail/store"
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+)
+
+// IngestOptions are the flags of `keytrail ingest`.
+type IngestOptions struct {
+	From, To     string
+	CloudTrail   []string
+	S3AccessLogs []string
+	Strict       bool
+	DryRun       bool
+	NoCompact    bool
+	Slack        time.Duration
+	Workers      int
+	Format       string
+}
+
+func newIngestCommand(ios *IO, g *GlobalOptions) *cobra.Command {
+	opts := &IngestOptions{}
+	cmd := &cobra.Command{
+		Use:   "ingest [--from DATE] [--to DATE] [--cloudtrail LOC]... [--s3-access-logs LOC]...",
+		Short: "Read CloudTrail and S3 access logs into the local store",
+		Long: `Read CloudTrail logs and S3 server access logs from local files or folders into
+the store: compact Parquet files partitioned by table, account, region or bucket
+and UTC day.
+
+Only what is new is read: objects already in the store (same key and size) are
+skipped, and with --from/--to only the objects whose key layout (AWSLogs/…/YYYY/MM/DD,
+access-log date prefixes) can hold those days are read; rows are then kept by
+their own time. --from and --to are inclusive UTC dates (2026-04-24) or RFC 3339
+instants. Logs are delivered late, so objects dated up to --slack after --to are
+read too.
+
+Records that cannot be read are counted, kept in the store's quarantine folder
+with their source and reason, and summarised at the end; --strict makes them an
+error. An interrupted ingest keeps what it committed; running it again finishes
+the work without duplicating rows.
+
+EXIT STATUS
+  0  done (rejected records are reported but are not an error without --strict)
+  1  an error, or rejected records with --strict
+  2  usage error`,
+		Example: `  keytrail ingest --cloudtrail ./AWSLogs --from 2026-04-23 --to 2026-04-25
+  keytrail ingest --s3-access-logs ./access-logs --format json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runIngest(cmd, ios, g, opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.From, "from", "", "first UTC day (YYYY-MM-DD) or instant (RFC 3339) to keep")
+	f.StringVar(&opts.To, "to", "", "last UTC day (inclusive) or instant (exclusive) to keep")
+	f.StringArrayVar(&opts.CloudTrail, "cloudtrail", nil, "CloudTrail logs: a file or folder (repeatable)")
+	f.StringArrayVar(&opts.S3AccessLogs, "s3-access-logs", nil, "S3 server access logs: a file or folder (repeatable)")
+	f.BoolVar(&opts.Strict, "strict", false, "exit with an error when any record is rejected")
+	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be read, and read nothing")
+	f.BoolVar(&opts.NoCompact, "no-compact", false, "do not merge small Parquet files after ingesting")
+	f.DurationVar(&opts.Slack, "slack", 2*time.Hour, "how late logs may be delivered after their records")
+	f.IntVar(&opts.Workers, "workers", 0, "objects parsed at once (default: one per CPU)")
+	f.StringVar(&opts.Format, "format", "text", "summary format: text or json")
+	return cmd
+}
+
+// openStore returns the store named by --store, $KEYTRAIL_STORE or the
+// default directory; create makes it when missing.
+func openStore(g *GlobalOptions, create bool) (*store.Store, error) {
+	dir := g.Store
+	if dir == "" {
+		d, err := store.DefaultDir()
+		if err != nil {
+			return nil, err
+		}
+		dir = d
+	}
+	if create {
+		return store.Create(dir)
+	}
+	return store.Open(dir)
+}
+
+func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOptions) error {
+	if opts.Format != "text" && opts.Format != "json" {
+		return flagErrorf("--format must be text or json, not %q", opts.Format)
+	}
+	if len(opts.CloudTrail)+len(opts.S3AccessLogs) == 0 {
+		return flagErrorf("nothing to ingest: give --cloudtrail DIR and/or --s3-access-logs DIR")
+	}
+	r, err := keytrail.NewTimeRange(opts.From, opts.To)
+	if err != nil {
+		return &FlagError{Err: err}
+	}
+	var inputs []ingest.Input
+	for _, spec := range []struct {
+		t    keytrail.LogType
+		locs []string
+	}{{keytrail.CloudTrail, opts.CloudTrail}, {keytrail.S3Access, opts.S3AccessLogs}} {
+		for _, loc := range spec.locs {
+			src, err := openSource(loc)
+			if err != nil {
+				return err
+			}
+			inputs = append(inputs, ingest.Input{Type: spec.t, Source: src})
+		}
+	}
+	st, err := openStore(g, !opts.DryRun)
+	if err != nil {
+		if opts.DryRun && keytrail.ErrorCode(err) == keytrail.ENOTFOUND {
+			st, err = store.Create(g.Store)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	iopts := ingest.Options{
+		Inputs: inputs, Range: r, Slack: opts.Slack, Workers: opts.Workers,
+		NoCompact: opts.NoCompact, DryRun: opts.DryRun,
+		Wait: func(holder string) {
+			fmt.Fprintf(ios.Err, "keytrail: waiting for the store %s: it is in use by %s\n", st.Dir, holder)
+		},
+	}
+	if !g.Quiet && isTerminal(ios.Err) {
+		iopts.Progress = newBarProgress(ios)
+	}
+	sum, err := ingest.Run(cmd.Context(), st, iopts)
+	if sum != nil {
+		if opts.Format == "json" {
+			enc := json.NewEncoder(ios.Out)
+			enc.SetIndent("", "  ")
+			enc.Encode(sum)
+		} else if !g.Quiet || err != nil || sum.Problems() {
+			printIngestSummary(ios, sum, opts.DryRun)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Strict && sum.Problems() {
+		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected and %d files not read to their end", sum.Rejected, len(sum.FileErrors))
+	}
+	return nil
+}
+
+// openSource returns the Source for a --cloudtrail or --s3-access-logs value.
+func openSource(loc string) (keytrail.Source, error) {
+	if strings.HasPrefix(loc, "s3://") {
+		return nil, keytrail.Errorf(keytrail.EINVALID, "%s: reading from S3 is not available yet; download the logs (aws s3 sync %s ./logs) and ingest the folder", loc, loc)
+	}
+	return source.NewDir(loc)
+}
+
+func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
+	w := ios.Err
+	if dryRun {
+		for _, k := range s.DryRunObject {
+			fmt.Fprintln(ios.Out, k)
+		}
+		fmt.Fprintf(w, "dry run: would read %s objects (%s); %s already stored, %s digest files skipped\n",
+			count(int64(s.Files)), bytesHuman(s.Bytes), count(int64(s.Unchanged)), count(int64(s.Digests)))
+		return
+	}
+	status := "ingested"
+	if s.Interrupted {
+		status = "interrupted after"
+	}
+	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range, %s rejected; %s objects already stored; store +%s\n",
+		status, count(int64(s.Files)), bytesHuman(s.Bytes), s.Elapsed.Seconds(), count(s.Records), count(s.OutOfRange),
+		count(s.Rejected), count(int64(s.Unchanged)), bytesHuman(s.StoreBytes))
+	if s.Digests > 0 {
+		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
+	}
+	for _, e := range s.FileErrors {
+		fmt.Fprintf(w, "  not read to the end: %s\n", e)
+	}
+	if n := len(s.NotLogs); n > 0 {
+		fmt.Fprintf(w, "  %d files skipped that are not logs of the type given (first: %s)\n", n, s.NotLogs[0])
+	}
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+	for _, k := range s.Changed {
+		fmt.Fprintf(w, "  changed since it was ingested, skipped (re-reading it would duplicate rows): %s\n", k)
+	}
+	if s.Rejected > 0 {
+		fmt.Fprintf(w, "  rejected records are kept with their source and reason in %s/quarantine (%d files)\n", s.Store, len(s.Quarantine))
+	}
+	if s.Interrupted {
+		fmt.Fprintln(w, "  run the same command again to finish: what was stored is kept and will not be read twice")
+	}
+}
+
+func isTerminal(w any) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// barProgress draws ingest progress on a terminal.
+type barProgress struct {
+	ios     *IO
+	mu      sync.Mutex
+	bar     *progressbar.ProgressBar
+	files   int
+	total   int
+	records int64
+}
+
+func newBarProgress(ios *IO) *barProgress { return &barProgress{ios: ios} }
+
+func (p *barProgress) Start(files int, bytes int64) {
+	p.total = files
+	p.bar = progressbar.NewOptions64(bytes,
+		progressbar.OptionSetWriter(p.ios.Err),
+		progressbar.OptionShowBytes(true),
+		progressbar.OptionSetWidth(24),
+		progressbar.OptionThrottle(200*time.Millisecond),
+		progressbar.OptionShowElapsedTimeOnFinish(),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+		progressbar.OptionSetDescription("reading"),
+	)
+}
+
+func (p *barProgress) Advance(files int, bytes, records int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files += files
+	p.records += records
+	p.bar.Describe(fmt.Sprintf("%d/%d files, %s records", p.files, p.total, count(p.records)))
+	p.bar.Add64(bytes)
+}
+
+func (p *barProgress) Done() {
+	p.bar.Finish()
+}
+
+// count formats n with thousands separators.
+func count(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return "-" + count(-n)
+	}
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+// bytesHuman formats a byte count for people.
+func bytesHuman(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

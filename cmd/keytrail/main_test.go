@@ -1,0 +1,52 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// TestMain lets the test binary act as keytrail itself when
+// KEYTRAIL_TEST_MAIN is set, so tests can run (and kill) real processes.
+func TestMain(m *testing.M) {
+	if os.Getenv("KEYTRAIL_TEST_MAIN") == "1" {
+		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// run runs keytrail in-process and returns stdout, stderr and the exit status.
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return out.String(), errOut.String(), code
+}
+
+// golden compares got with testdata/<name>, rewriting it under -update.
+// The repository path is replaced by $ROOT so goldens do not depend on it.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	root, _ := filepath.Abs("../..")
+	got = strings.ReplaceAll(got, root, "$ROOT")
+	path := filepath.Join("testdata", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update creates it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}

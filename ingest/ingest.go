@@ -1,0 +1,582 @@
+// Package ingest moves logs from sources into the store: it lists the
+// objects whose key layout can hold the requested days, skips those the
+// manifest already holds, parses the rest concurrently, filters rows by
+// their own time, writes Parquet and commits the manifest, then compacts
+// small files.
+package ingest
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/cloudtrail"
+	"github.com/keytrail/keytrail/s3access"
+	"github.com/keytrail/keytrail/source"
+	"github.com/keytrail/keytrail/store"
+)
+
+// Input is one source of one log type.
+type Input struct {
+	Type   keytrail.LogType
+	Source keytrail.Source
+}
+
+// Progress receives counts while an ingest runs; the CLI draws them.
+type Progress interface {
+	Start(files int, bytes int64)
+	Advance(files int, bytes, records int64)
+	Done()
+}
+
+// Options control an ingest.
+type Options struct {
+	Inputs []Input
+	Range  keytrail.TimeRange
+	// Slack is how late a log may be delivered after the records it holds;
+	// objects dated up to Slack after the range are read. Default 2h.
+	Slack time.Duration
+	// Workers parse objects concurrently; default GOMAXPROCS.
+	Workers int
+	// FlushBytes is how much a worker buffers before writing Parquet;
+	// default 96 MiB.
+	FlushBytes int64
+	// NoCompact leaves small files as they are.
+	NoCompact bool
+	// DryRun lists what would be read and reads nothing.
+	DryRun   bool
+	Progress Progress
+	// Wait is called when another process holds the store's lock.
+	Wait func(holder string)
+}
+
+// Summary reports what an ingest did.
+type Summary struct {
+	Store        string        `json:"store"`
+	Range        string        `json:"range"`
+	Listed       int           `json:"objects_listed"`
+	Unchanged    int           `json:"objects_already_stored"`
+	Digests      int           `json:"digest_files_skipped"`
+	Files        int           `json:"objects_read"`
+	Bytes        int64         `json:"bytes_read"`
+	Records      int64         `json:"records_stored"`
+	OutOfRange   int64         `json:"records_outside_range"`
+	Rejected     int64         `json:"records_rejected"`
+	FileErrors   []string      `json:"file_errors,omitempty"`
+	Changed      []string      `json:"changed_objects_skipped,omitempty"`
+	NotLogs      []string      `json:"not_logs_skipped,omitempty"`
+	Warnings     []string      `json:"warnings,omitempty"`
+	Quarantine   []string      `json:"quarantine_files,omitempty"`
+	StoreBytes   int64         `json:"store_bytes_added"`
+	Compacted    int           `json:"files_compacted"`
+	Interrupted  bool          `json:"interrupted,omitempty"`
+	Elapsed      time.Duration `json:"-"`
+	ElapsedS     float64       `json:"elapsed_seconds"`
+	DryRunObject []string      `json:"dry_run_objects,omitempty"`
+}
+
+// Problems reports whether anything was rejected or could not be read.
+func (s *Summary) Problems() bool {
+	return s.Rejected > 0 || len(s.FileErrors) > 0
+}
+
+type job struct {
+	in   Input
+	obj  keytrail.Object
+	need []store.Span
+	prev *store.SourceEntry
+}
+
+// Run ingests opts.Inputs into st. Only one ingest runs on a store at a
+// time: Run waits for the store's lock. On cancellation it stops, keeps
+// what was committed and returns the context's error with the summary.
+func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
+	start := time.Now()
+	if opts.Slack == 0 {
+		opts.Slack = 2 * time.Hour
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.FlushBytes <= 0 {
+		opts.FlushBytes = 96 << 20
+	}
+	sum := &Summary{Store: st.Dir, Range: opts.Range.String()}
+	if err := st.Lock(ctx, opts.Wait); err != nil {
+		return sum, err
+	}
+	defer st.Unlock()
+	m, err := st.Manifest()
+	if err != nil {
+		return sum, err
+	}
+	if _, err := st.Recover(m); err != nil {
+		return sum, err
+	}
+	jobs, err := plan(ctx, m, opts, sum)
+	if err != nil {
+		return sum, err
+	}
+	if opts.DryRun {
+		for _, j := range jobs {
+			sum.DryRunObject = append(sum.DryRunObject, j.obj.Key)
+			sum.Bytes += j.obj.Size
+		}
+		sum.Files = len(jobs)
+		return sum, nil
+	}
+	startSeq := m.Seq
+	var total int64
+	for _, j := range jobs {
+		total += j.obj.Size
+	}
+	if opts.Progress != nil {
+		opts.Progress.Start(len(jobs), total)
+	}
+	w := &run{st: st, m: m, opts: opts, sum: sum, touched: map[store.Partition]bool{}}
+	err = w.work(ctx, jobs)
+	if opts.Progress != nil {
+		opts.Progress.Done()
+	}
+	if err == nil && !opts.NoCompact {
+		// Compaction only merges committed files: when it fails, the store
+		// is whole and readable, so it is a warning, not a failed ingest.
+		n, cerr := st.Compact(ctx, m, w.touchedList())
+		sum.Compacted = n
+		if cerr != nil && ctx.Err() == nil {
+			sum.Warnings = append(sum.Warnings, cerr.Error())
+		}
+	}
+	if m.Seq != startSeq {
+		if cerr := st.Checkpoint(m); err == nil {
+			err = cerr
+		}
+	}
+	sum.StoreBytes = storeBytes(m) - w.bytesBefore
+	sum.Elapsed = time.Since(start)
+	sum.ElapsedS = sum.Elapsed.Seconds()
+	if errors.Is(err, context.Canceled) {
+		sum.Interrupted = true
+	}
+	return sum, err
+}
+
+func storeBytes(m *store.Manifest) int64 {
+	var n int64
+	for _, f := range m.Files {
+		n += f.Bytes
+	}
+	return n
+}
+
+// plan lists the inputs and decides which objects to read and for which
+// time spans.
+func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([]job, error) {
+	want := store.Span{From: opts.Range.From, To: opts.Range.To}
+	var jobs []job
+	for _, in := range opts.Inputs {
+		err := in.Source.List(ctx, in.Type, opts.Range, opts.Slack, func(o keytrail.Object) error {
+			sum.Listed++
+			if o.Loc.Digest {
+				sum.Digests++
+				return nil
+			}
+			prev := m.Sources[o.Key]
+			need := []store.Span{want}
+			if prev != nil {
+				if prev.Size != o.Size || (prev.ETag != "" && o.ETag != "" && prev.ETag != o.ETag) {
+					sum.Changed = append(sum.Changed, o.Key)
+					return nil
+				}
+				need = store.Uncovered(prev.Spans, want)
+				if len(need) == 0 {
+					sum.Unchanged++
+					return nil
+				}
+			}
+			jobs = append(jobs, job{in: in, obj: o, need: need, prev: prev})
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("cannot list %s: %w", in.Source, err)
+		}
+	}
+	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].obj.Key < jobs[j].obj.Key })
+	return jobs, nil
+}
+
+// run is the state shared by the workers of one ingest.
+type run struct {
+	st          *store.Store
+	m           *store.Manifest
+	opts        Options
+	sum         *Summary
+	mu          sync.Mutex // guards m, sum, touched and commits
+	touched     map[store.Partition]bool
+	bytesBefore int64
+}
+
+func (w *run) touchedList() []store.Partition {
+	out := make([]store.Partition, 0, len(w.touched))
+	for p := range w.touched {
+		out = append(out, p)
+	}
+	return out
+}
+
+func (w *run) work(ctx context.Context, jobs []job) error {
+	w.bytesBefore = storeBytes(w.m)
+	ch := make(chan job)
+	errc := make(chan error, w.opts.Workers)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	for i := 0; i < w.opts.Workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := w.worker(ctx, ch); err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+feed:
+	for _, j := range jobs {
+		select {
+		case ch <- j:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(ch)
+	wg.Wait()
+	close(errc)
+	if err := <-errc; err != nil {
+		return err
+	}
+	return ctx.Err()
+}
+
+// worker reads jobs into its own batches, committing at object boundaries
+// once enough is buffered, so that a commit never holds part of an object.
+func (w *run) worker(ctx context.Context, jobs <-chan job) error {
+	batches := map[string]*store.Batch{}
+	var done []store.SourceEntry
+	defer func() {
+		for _, b := range batches {
+			b.Discard()
+		}
+	}()
+	buffered := func() int64 {
+		var n int64
+		for _, b := range batches {
+			n += b.Buffered()
+		}
+		return n
+	}
+	commit := func() error {
+		var files []store.FileEntry
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		for _, b := range batches {
+			if err := b.Flush(); err != nil {
+				return err
+			}
+			pub, err := w.st.Publish(b.Take())
+			if err != nil {
+				return err
+			}
+			files = append(files, pub...)
+		}
+		if len(files) == 0 && len(done) == 0 {
+			return nil
+		}
+		if err := w.st.Commit(w.m, &store.Delta{Add: files, Sources: done}); err != nil {
+			return err
+		}
+		for _, f := range files {
+			w.touched[f.Partition] = true
+		}
+		done = nil
+		return nil
+	}
+	for j := range jobs {
+		if ctx.Err() != nil {
+			return nil
+		}
+		entry, err := w.readObject(ctx, j, batches, buffered)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // interrupted: the object's rows are discarded with the batch
+			}
+			return err
+		}
+		done = append(done, entry)
+		if buffered() >= w.opts.FlushBytes {
+			if err := commit(); err != nil {
+				return err
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return nil
+	}
+	return commit()
+}
+
+// readObject parses one object into the batches and returns its manifest
+// entry. Rows outside the job's spans are counted and dropped; rejected
+// records are quarantined; a file that cannot be read to its end keeps the
+// rows before the problem and is reported.
+func (w *run) readObject(ctx context.Context, j job, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
+	entry := store.SourceEntry{
+		Key: j.obj.Key, Type: j.in.Type, Size: j.obj.Size, ModTime: j.obj.ModTime, ETag: j.obj.ETag,
+		Ingested: time.Now().UTC(),
+	}
+	if j.prev != nil {
+		entry.Rows, entry.Rejects, entry.Quarantine = j.prev.Rows, j.prev.Rejects, j.prev.Quarantine
+		entry.Spans = j.prev.Spans
+	}
+	entry.Spans = store.MergeSpans(append(entry.Spans, j.need...))
+	table := store.TableFor(j.in.Type)
+	b := batches[table]
+	if b == nil {
+		b = w.st.NewBatch(table)
+		batches[table] = b
+	}
+	rc, err := j.in.Source.Open(ctx, j.obj)
+	if err != nil {
+		return entry, err
+	}
+	defer rc.Close()
+	counted := &countingReader{r: rc}
+	r, closeR, err := source.Decompress(counted)
+	if err != nil {
+		entry.Note = err.Error()
+		w.fileError(j.obj.Key, err)
+		return entry, nil
+	}
+	defer closeR()
+	br := bufio.NewReaderSize(r, 64<<10)
+	if !looksLike(j.in.Type, br) {
+		entry.Note = "not " + describe(j.in.Type)
+		w.mu.Lock()
+		w.sum.NotLogs = append(w.sum.NotLogs, j.obj.Key)
+		w.mu.Unlock()
+		return entry, nil
+	}
+	r = br
+	q := &quarantine{st: w.st, table: table, source: j.obj.Key}
+	defer q.close()
+	var rows, outside, lastBytes int64
+	progress := func(final bool) {
+		if w.opts.Progress == nil {
+			return
+		}
+		n := counted.n
+		files := 0
+		if final {
+			n, files = j.obj.Size, 1
+		}
+		w.opts.Progress.Advance(files, n-lastBytes, rows)
+		lastBytes = n
+		rows = 0
+	}
+	var stored int64
+	keep := func(t time.Time) bool {
+		if t.IsZero() {
+			return false
+		}
+		if !store.Contains(j.need, t) {
+			outside++
+			return false
+		}
+		return true
+	}
+	var fileErr error
+	switch j.in.Type {
+	case keytrail.CloudTrail:
+		cr := cloudtrail.NewReader(r, j.obj.Key)
+		var ev keytrail.Event
+		for {
+			err := cr.Next(&ev)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				var re *keytrail.RecordError
+				if errors.As(err, &re) {
+					q.add(re)
+					continue
+				}
+				fileErr = err
+				break
+			}
+			if ev.Time.IsZero() {
+				q.add(&keytrail.RecordError{Source: j.obj.Key, Reason: fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String), Raw: eventJSON(&ev)})
+				continue
+			}
+			if !keep(ev.Time) {
+				continue
+			}
+			b.AddEvent(ctPartition(j.obj.Loc, &ev), &ev, j.obj.Key)
+			rows++
+			stored++
+			if stored%8192 == 0 {
+				if err := w.checkpointLarge(ctx, b, buffered); err != nil {
+					return entry, err
+				}
+				progress(false)
+			}
+		}
+		if cr.Kind() == cloudtrail.KindDigest {
+			entry.Note = "digest file: no events"
+		}
+	case keytrail.S3Access:
+		ar := s3access.NewReader(r, j.obj.Key)
+		var rec keytrail.AccessLogRecord
+		for {
+			err := ar.Next(&rec)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				var re *keytrail.RecordError
+				if errors.As(err, &re) {
+					q.add(re)
+					continue
+				}
+				fileErr = err
+				break
+			}
+			if !keep(rec.Time) {
+				continue
+			}
+			b.AddAccess(s3Partition(j.obj.Loc, &rec), &rec, j.obj.Key)
+			rows++
+			stored++
+			if stored%8192 == 0 {
+				if err := w.checkpointLarge(ctx, b, buffered); err != nil {
+					return entry, err
+				}
+				progress(false)
+			}
+		}
+	}
+	if ctx.Err() != nil {
+		return entry, ctx.Err()
+	}
+	if err := q.close(); err != nil {
+		return entry, err
+	}
+	if fileErr != nil {
+		entry.Note = fileErr.Error()
+		w.fileError(j.obj.Key, fileErr)
+	}
+	entry.Rows += stored
+	entry.Rejects = q.n // the whole object was parsed again
+	if q.rel != "" {
+		entry.Quarantine = q.rel
+	}
+	progress(true)
+	w.mu.Lock()
+	w.sum.Files++
+	w.sum.Bytes += j.obj.Size
+	w.sum.Records += stored
+	w.sum.OutOfRange += outside
+	w.sum.Rejected += q.n
+	if q.rel != "" {
+		w.sum.Quarantine = append(w.sum.Quarantine, q.rel)
+	}
+	w.mu.Unlock()
+	return entry, nil
+}
+
+// hardFlushFactor bounds memory for a single huge object: past this many
+// times the flush size, buffered rows are written to (uncommitted) files.
+const hardFlushFactor = 2
+
+func (w *run) checkpointLarge(ctx context.Context, b *store.Batch, buffered func() int64) error {
+	if buffered() < hardFlushFactor*w.opts.FlushBytes {
+		return nil
+	}
+	return b.Flush()
+}
+
+func (w *run) fileError(key string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	msg := err.Error()
+	if !strings.Contains(msg, key) {
+		msg = key + ": " + msg
+	}
+	w.sum.FileErrors = append(w.sum.FileErrors, msg)
+}
+
+// ctPartition places a CloudTrail event: the account and region of the key
+// layout (where the trail delivered it), else those the event names; the
+// UTC day of the event.
+func ctPartition(loc keytrail.Location, ev *keytrail.Event) store.Partition {
+	p := store.Partition{Table: store.TableCloudTrail, Account: loc.Account, Region: loc.Region, Day: ev.Time.Format("2006-01-02")}
+	if p.Account == "" {
+		p.Account = ev.RecipientAccountID.String
+	}
+	if p.Account == "" {
+		p.Account = ev.UserIdentity.AccountID.String
+	}
+	if p.Region == "" {
+		p.Region = ev.AWSRegion.String
+	}
+	return p
+}
+
+// s3Partition places an access-log record by its bucket and UTC day.
+func s3Partition(loc keytrail.Location, r *keytrail.AccessLogRecord) store.Partition {
+	b := r.Bucket
+	if b == "" || b == "-" {
+		b = loc.Bucket
+	}
+	return store.Partition{Table: store.TableS3Access, Bucket: b, Day: r.Time.Format("2006-01-02")}
+}
+
+// looksLike reports whether the start of a stream can be a log of type t;
+// an empty stream can (it holds nothing).
+func looksLike(t keytrail.LogType, br *bufio.Reader) bool {
+	head, _ := br.Peek(8 << 10)
+	head = bytes.TrimLeft(head, "\xef\xbb\xbf \t\r\n")
+	if len(head) == 0 {
+		return true
+	}
+	if t == keytrail.CloudTrail {
+		return head[0] == '{'
+	}
+	return s3access.Sniff(head)
+}
+
+func describe(t keytrail.LogType) string {
+	if t == keytrail.S3Access {
+		return "an S3 server access log"
+	}
+	return "a CloudTrail log"
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}

@@ -1,0 +1,169 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/duckdb/duckdb-go/v2"
+)
+
+// DB is an embedded DuckDB session over a snapshot of the store: the views
+// cloudtrail_logs and s3_access_logs read exactly the files the manifest
+// named when the session opened.
+type DB struct {
+	*sql.DB
+	connector *duckdb.Connector
+	Manifest  *Manifest
+}
+
+// DBOptions tune a session.
+type DBOptions struct {
+	Threads     int    // 0: DuckDB's default (all cores)
+	MemoryLimit string // e.g. "1GB"; "": DuckDB's default
+	// ReadOnly closes every door but reading the store: no other files, no
+	// ATTACH, no extension loading, no configuration changes afterwards.
+	ReadOnly bool
+}
+
+// OpenDB opens a DuckDB session with the store's views.
+func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
+	m, err := s.Manifest()
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ensureTemplates(); err != nil {
+		return nil, err
+	}
+	var setup []string
+	setup = append(setup, "SET TimeZone='UTC'", "SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false")
+	if opts.Threads > 0 {
+		setup = append(setup, fmt.Sprintf("SET threads=%d", opts.Threads))
+	}
+	if opts.MemoryLimit != "" {
+		setup = append(setup, "SET memory_limit="+quote(opts.MemoryLimit))
+	}
+	setup = append(setup, "SET temp_directory="+quote(s.path(tmpDir)))
+	for _, t := range []struct{ name, table string }{{"cloudtrail_logs", TableCloudTrail}, {"s3_access_logs", TableS3Access}} {
+		setup = append(setup, "CREATE OR REPLACE VIEW "+t.name+" AS "+s.viewSQL(t.table, m.FilesOf(t.table)))
+	}
+	if opts.ReadOnly {
+		setup = append(setup,
+			"SET allowed_directories=["+quote(s.Dir+string(filepath.Separator))+"]",
+			"SET enable_external_access=false",
+			"SET lock_configuration=true",
+		)
+	}
+	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
+		for _, q := range []string{"SET TimeZone='UTC'"} {
+			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
+	}
+	db := sql.OpenDB(connector)
+	for _, q := range setup {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			db.Close()
+			connector.Close()
+			return nil, fmt.Errorf("cannot prepare the SQL session (%s): %w", firstWords(q), err)
+		}
+	}
+	return &DB{DB: db, connector: connector, Manifest: m}, nil
+}
+
+// Close ends the session.
+func (d *DB) Close() error {
+	err := d.DB.Close()
+	d.connector.Close()
+	return err
+}
+
+// viewSQL returns the SELECT of a table's view over the given files: the
+// Parquet columns, the hive partition columns, and Athena's partition
+// columns derived from the date.
+func (s *Store) viewSQL(table string, files []*FileEntry) string {
+	var parts string
+	if table == TableCloudTrail {
+		parts = "account, region"
+	} else {
+		parts = "bucket"
+	}
+	derived := `substr(date, 1, 4) AS year, substr(date, 6, 2) AS month, substr(date, 9, 2) AS day, replace(date, '-', '/') AS "timestamp", date`
+	if len(files) == 0 {
+		nulls := "NULL::VARCHAR AS account, NULL::VARCHAR AS region"
+		if table == TableS3Access {
+			nulls = "NULL::VARCHAR AS bucket"
+		}
+		return fmt.Sprintf(`SELECT *, %s, NULL::VARCHAR AS year, NULL::VARCHAR AS month, NULL::VARCHAR AS day, NULL::VARCHAR AS "timestamp", NULL::VARCHAR AS date FROM read_parquet(%s)`,
+			nulls, quote(s.path(templatePath(table))))
+	}
+	var b strings.Builder
+	b.WriteString("[")
+	for i, f := range files {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(quote(s.path(f.Path)))
+	}
+	b.WriteString("]")
+	hiveTypes := "{'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR}"
+	if table == TableS3Access {
+		hiveTypes = "{'bucket': VARCHAR, 'date': VARCHAR}"
+	}
+	return fmt.Sprintf(`SELECT * EXCLUDE (%s, date), %s, %s FROM read_parquet(%s, hive_partitioning = true, hive_types = %s)`,
+		parts, parts, derived, b.String(), hiveTypes)
+}
+
+func templatePath(table string) string { return "_schema/" + table + ".parquet" }
+
+// ensureTemplates writes an empty Parquet file of each table's schema, so
+// that views over a table without data still have its columns.
+func (s *Store) ensureTemplates() error {
+	for _, t := range []struct {
+		table  string
+		schema *arrow.Schema
+	}{{TableCloudTrail, CloudTrailSchema}, {TableS3Access, AccessLogSchema}} {
+		p := s.path(templatePath(t.table))
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("cannot prepare the store: %w", err)
+		}
+		rb := array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
+		rec := rb.NewRecordBatch()
+		tmp := p + ".tmp"
+		_, err := writeParquet(tmp, rec)
+		rec.Release()
+		rb.Release()
+		if err == nil {
+			err = os.Rename(tmp, p)
+		}
+		if err != nil {
+			return fmt.Errorf("cannot prepare the store: %w", err)
+		}
+	}
+	return nil
+}
+
+// quote returns s as a SQL string literal.
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func firstWords(q string) string {
+	if len(q) > 40 {
+		return q[:40] + "…"
+	}
+	return q
+}

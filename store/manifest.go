@@ -1,0 +1,348 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/keytrail/keytrail"
+)
+
+// FileEntry describes one Parquet file of the store.
+type FileEntry struct {
+	Path      string    `json:"path"` // store-relative, slash-separated
+	Table     string    `json:"table"`
+	Partition Partition `json:"partition"`
+	Rows      int64     `json:"rows"`
+	Bytes     int64     `json:"bytes"`
+	MinTime   time.Time `json:"min_time"`
+	MaxTime   time.Time `json:"max_time"`
+}
+
+// Span is a half-open UTC interval [From, To); zero ends are unbounded.
+type Span struct {
+	From time.Time `json:"from,omitzero"`
+	To   time.Time `json:"to,omitzero"`
+}
+
+// SourceEntry describes one source object whose rows are in the store:
+// which object (key, size, modification time or ETag) and for which time
+// spans its rows were taken.
+type SourceEntry struct {
+	Key        string           `json:"key"`
+	Type       keytrail.LogType `json:"type"`
+	Size       int64            `json:"size"`
+	ModTime    time.Time        `json:"mtime,omitzero"`
+	ETag       string           `json:"etag,omitempty"`
+	Spans      []Span           `json:"spans"`
+	Rows       int64            `json:"rows"`
+	Rejects    int64            `json:"rejects,omitempty"`
+	Quarantine string           `json:"quarantine,omitempty"`
+	Note       string           `json:"note,omitempty"` // e.g. "digest file", "truncated: …"
+	Ingested   time.Time        `json:"ingested"`
+}
+
+// Covers reports whether the entry's spans cover all of r.
+func (e *SourceEntry) Covers(r keytrail.TimeRange) bool {
+	return len(Uncovered(e.Spans, Span{From: r.From, To: r.To})) == 0
+}
+
+// Uncovered returns the parts of want not covered by spans.
+func Uncovered(spans []Span, want Span) []Span {
+	out := []Span{want}
+	for _, s := range spans {
+		var next []Span
+		for _, w := range out {
+			next = append(next, subtract(w, s)...)
+		}
+		out = next
+	}
+	return out
+}
+
+// subtract returns w minus s.
+func subtract(w, s Span) []Span {
+	// No overlap?
+	if !s.To.IsZero() && !w.From.IsZero() && !s.To.After(w.From) {
+		return []Span{w}
+	}
+	if !s.From.IsZero() && !w.To.IsZero() && !w.To.After(s.From) {
+		return []Span{w}
+	}
+	var out []Span
+	if !s.From.IsZero() && (w.From.IsZero() || w.From.Before(s.From)) {
+		out = append(out, Span{From: w.From, To: s.From})
+	}
+	if !s.To.IsZero() && (w.To.IsZero() || s.To.Before(w.To)) {
+		out = append(out, Span{From: s.To, To: w.To})
+	}
+	return out
+}
+
+// Contains reports whether t is in one of spans.
+func Contains(spans []Span, t time.Time) bool {
+	for _, s := range spans {
+		if (s.From.IsZero() || !t.Before(s.From)) && (s.To.IsZero() || t.Before(s.To)) {
+			return true
+		}
+	}
+	return false
+}
+
+// MergeSpans returns spans with overlapping and touching ones joined.
+func MergeSpans(spans []Span) []Span {
+	s := slices.Clone(spans)
+	sort.Slice(s, func(i, j int) bool {
+		if s[i].From.IsZero() != s[j].From.IsZero() {
+			return s[i].From.IsZero()
+		}
+		return s[i].From.Before(s[j].From)
+	})
+	var out []Span
+	for _, x := range s {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			if last.To.IsZero() {
+				continue
+			}
+			if x.From.IsZero() || !x.From.After(last.To) {
+				if x.To.IsZero() || x.To.After(last.To) {
+					last.To = x.To
+				}
+				continue
+			}
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+// Delta is one committed change of the store: files added and removed and
+// sources recorded, atomically.
+type Delta struct {
+	Seq     int64         `json:"seq"`
+	Time    time.Time     `json:"time"`
+	Add     []FileEntry   `json:"add,omitempty"`
+	Remove  []string      `json:"remove,omitempty"`
+	Sources []SourceEntry `json:"sources,omitempty"`
+}
+
+// Manifest is the state of the store: its live files and recorded sources.
+type Manifest struct {
+	Seq     int64                   `json:"seq"`
+	Files   map[string]*FileEntry   `json:"files"`
+	Sources map[string]*SourceEntry `json:"sources"`
+}
+
+func newManifest() *Manifest {
+	return &Manifest{Files: map[string]*FileEntry{}, Sources: map[string]*SourceEntry{}}
+}
+
+func (m *Manifest) apply(d *Delta) {
+	for _, p := range d.Remove {
+		delete(m.Files, p)
+	}
+	for i := range d.Add {
+		f := d.Add[i]
+		m.Files[f.Path] = &f
+	}
+	for i := range d.Sources {
+		s := d.Sources[i]
+		m.Sources[s.Key] = &s
+	}
+	m.Seq = d.Seq
+}
+
+// FilesOf returns the live files of a table, sorted by path.
+func (m *Manifest) FilesOf(table string) []*FileEntry {
+	var out []*FileEntry
+	for _, f := range m.Files {
+		if f.Table == table {
+			out = append(out, f)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// checkpointEvery is how many deltas pass before the state is written whole.
+const checkpointEvery = 32
+
+// Manifest reads the store's current state: the newest checkpoint plus the
+// deltas after it. Deltas are written whole by rename, so a crash leaves
+// either the delta or nothing.
+func (s *Store) Manifest() (*Manifest, error) {
+	dir := s.path(manifestDir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the store manifest: %w", err)
+	}
+	var deltas []int64
+	var checkpoint int64 = -1
+	for _, e := range entries {
+		name := e.Name()
+		if seq, ok := strings.CutSuffix(name, ".checkpoint.json"); ok {
+			if n, err := strconv.ParseInt(seq, 10, 64); err == nil && n > checkpoint {
+				checkpoint = n
+			}
+		} else if seq, ok := strings.CutSuffix(name, ".json"); ok {
+			if n, err := strconv.ParseInt(seq, 10, 64); err == nil {
+				deltas = append(deltas, n)
+			}
+		}
+	}
+	m := newManifest()
+	if checkpoint >= 0 {
+		b, err := os.ReadFile(filepath.Join(dir, seqName(checkpoint)+".checkpoint.json"))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the store manifest: %w", err)
+		}
+		if err := json.Unmarshal(b, m); err != nil {
+			return nil, fmt.Errorf("store manifest checkpoint %d is damaged: %w", checkpoint, err)
+		}
+		if m.Files == nil {
+			m.Files = map[string]*FileEntry{}
+		}
+		if m.Sources == nil {
+			m.Sources = map[string]*SourceEntry{}
+		}
+	}
+	slices.Sort(deltas)
+	for _, n := range deltas {
+		if n <= checkpoint {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, seqName(n)+".json"))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the store manifest: %w", err)
+		}
+		var d Delta
+		if err := json.Unmarshal(b, &d); err != nil {
+			return nil, fmt.Errorf("store manifest entry %d is damaged: %w", n, err)
+		}
+		m.apply(&d)
+	}
+	return m, nil
+}
+
+func seqName(n int64) string { return fmt.Sprintf("%010d", n) }
+
+// Commit makes a delta durable: files in d.Add must already be at their
+// final paths. It assigns d.Seq, writes the delta by rename and applies it
+// to m. Every checkpointEvery deltas it also writes a checkpoint and removes
+// the entries the checkpoint replaces. Requires the writer lock.
+func (s *Store) Commit(m *Manifest, d *Delta) error {
+	d.Seq = m.Seq + 1
+	d.Time = time.Now().UTC()
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	if err := s.writeAtomic(filepath.Join(manifestDir, seqName(d.Seq)+".json"), b); err != nil {
+		return fmt.Errorf("cannot commit to the store manifest: %w", err)
+	}
+	m.apply(d)
+	if d.Seq%checkpointEvery == 0 {
+		return s.Checkpoint(m)
+	}
+	return nil
+}
+
+// Checkpoint writes m whole and removes the deltas and checkpoints before
+// it. Requires the writer lock.
+func (s *Store) Checkpoint(m *Manifest) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	if err := s.writeAtomic(filepath.Join(manifestDir, seqName(m.Seq)+".checkpoint.json"), b); err != nil {
+		return fmt.Errorf("cannot write a manifest checkpoint: %w", err)
+	}
+	entries, _ := os.ReadDir(s.path(manifestDir))
+	for _, e := range entries {
+		name := e.Name()
+		seq, _, _ := strings.Cut(name, ".")
+		if n, err := strconv.ParseInt(seq, 10, 64); err == nil && (n < m.Seq || (n == m.Seq && !strings.HasSuffix(name, ".checkpoint.json"))) {
+			os.Remove(filepath.Join(s.path(manifestDir), name))
+		}
+	}
+	return nil
+}
+
+// writeAtomic writes data to the store-relative path rel through a
+// temporary file, fsync and rename.
+func (s *Store) writeAtomic(rel string, data []byte) error {
+	f, err := os.CreateTemp(s.path(tmpDir), "manifest-*")
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return err
+	}
+	f.Close()
+	dst := s.path(rel)
+	if err := os.Rename(f.Name(), dst); err != nil {
+		os.Remove(f.Name())
+		return err
+	}
+	return syncDir(filepath.Dir(dst))
+}
+
+// Recover removes what an interrupted writer left: temporary files, Parquet
+// files that no committed manifest entry names, and empty partition
+// folders. Requires the writer lock. Returns the number of files removed.
+func (s *Store) Recover(m *Manifest) (int, error) {
+	removed := 0
+	tmp := s.path(tmpDir)
+	entries, _ := os.ReadDir(tmp)
+	for _, e := range entries {
+		if os.RemoveAll(filepath.Join(tmp, e.Name())) == nil {
+			removed++
+		}
+	}
+	for _, table := range []string{TableCloudTrail, TableS3Access} {
+		root := s.path(table)
+		var dirs []string
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() {
+				dirs = append(dirs, p)
+				return nil
+			}
+			rel, _ := filepath.Rel(s.Dir, p)
+			if _, live := m.Files[filepath.ToSlash(rel)]; !live {
+				if os.Remove(p) == nil {
+					removed++
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return removed, fmt.Errorf("cannot clean the store: %w", err)
+		}
+		for i := len(dirs) - 1; i >= 0; i-- {
+			os.Remove(dirs[i]) // only succeeds when empty
+		}
+	}
+	return removed, nil
+}

@@ -1,0 +1,204 @@
+// Package store keeps CloudTrail events and S3 access-log records in a
+// local, date-partitioned Parquet store and answers SQL over it with an
+// embedded DuckDB. It is the only package that imports DuckDB.
+//
+// Layout of a store directory:
+//
+//	cloudtrail/account=<id>/region=<r>/date=YYYY-MM-DD/part-<batch>-<n>.parquet
+//	s3access/bucket=<b>/date=YYYY-MM-DD/part-<batch>-<n>.parquet
+//	quarantine/<table>/<source hash>.ndjson   rejected records, with source and reason
+//	_manifest/<seq>.json, <seq>.checkpoint.json   what the store holds (see Manifest)
+//	_tmp/                                      files being written
+//	.lock                                      held by the one process writing
+//
+// The manifest is the truth: a Parquet file is part of the store only once
+// a committed manifest entry names it, and readers read only the files it
+// names, so a writer killed at any moment leaves a store that reads as it
+// was before the uncommitted work. The next writer removes the leftovers.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/keytrail/keytrail"
+)
+
+// Table names, also the top-level folders of the store.
+const (
+	TableCloudTrail = "cloudtrail"
+	TableS3Access   = "s3access"
+)
+
+// TableFor returns the table that holds logs of type t.
+func TableFor(t keytrail.LogType) string {
+	if t == keytrail.S3Access {
+		return TableS3Access
+	}
+	return TableCloudTrail
+}
+
+// Store is a store directory.
+type Store struct {
+	Dir  string
+	lock *os.File
+}
+
+// DefaultDir returns the store directory used when none is given:
+// $KEYTRAIL_STORE, else keytrail/ in the user's data directory
+// ($XDG_DATA_HOME, ~/.local/share, ~/Library/Application Support, %LocalAppData%).
+func DefaultDir() (string, error) {
+	if d := os.Getenv("KEYTRAIL_STORE"); d != "" {
+		return d, nil
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "keytrail"), nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find a place for the store (no home directory): give --store or set KEYTRAIL_STORE")
+	}
+	switch runtime.GOOS {
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "keytrail"), nil
+	case "windows":
+		if d := os.Getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "keytrail"), nil
+		}
+	}
+	return filepath.Join(home, ".local", "share", "keytrail"), nil
+}
+
+// Open opens the store at dir for reading, creating nothing. Returns
+// ENOTFOUND when dir holds no store.
+func Open(dir string) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(filepath.Join(abs, manifestDir)); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, keytrail.Errorf(keytrail.ENOTFOUND, "no keytrail store at %s: run `keytrail ingest --store %s --cloudtrail DIR` (or --s3-access-logs DIR) first", abs, dir)
+		}
+		return nil, fmt.Errorf("cannot open store %s: %w", abs, err)
+	}
+	return &Store{Dir: abs}, nil
+}
+
+// Create opens the store at dir, creating it when missing.
+func Create(dir string) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range []string{manifestDir, tmpDir} {
+		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
+			return nil, fmt.Errorf("cannot create store %s: %w", abs, err)
+		}
+	}
+	return &Store{Dir: abs}, nil
+}
+
+const (
+	manifestDir   = "_manifest"
+	tmpDir        = "_tmp"
+	quarantineDir = "quarantine"
+	lockFile      = ".lock"
+)
+
+// Lock takes the store's writer lock, waiting while another process holds
+// it; wait is called once, with the holder's description, if it must wait.
+// Returns the context's error if it ends first. Only one process writes a
+// store at a time; readers never take the lock.
+func (s *Store) Lock(ctx context.Context, wait func(holder string)) error {
+	f, err := os.OpenFile(filepath.Join(s.Dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("cannot open the store lock: %w", err)
+	}
+	told := false
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) {
+			f.Close()
+			return fmt.Errorf("cannot lock the store: %w", err)
+		}
+		if !told && wait != nil {
+			b, _ := os.ReadFile(f.Name())
+			holder := strings.TrimSpace(string(b))
+			if holder == "" {
+				holder = "another keytrail process"
+			}
+			wait(holder)
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return ctx.Err()
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	f.Truncate(0)
+	f.WriteAt([]byte("keytrail pid "+strconv.Itoa(os.Getpid())+" since "+time.Now().UTC().Format(time.RFC3339)+"\n"), 0)
+	s.lock = f
+	return nil
+}
+
+// Unlock releases the writer lock.
+func (s *Store) Unlock() {
+	if s.lock != nil {
+		s.lock.Truncate(0)
+		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
+		s.lock.Close()
+		s.lock = nil
+	}
+}
+
+// path returns the absolute path of a store-relative slash path.
+func (s *Store) path(rel string) string { return filepath.Join(s.Dir, filepath.FromSlash(rel)) }
+
+// Partition identifies one partition folder of a table.
+type Partition struct {
+	Table   string
+	Account string // cloudtrail
+	Region  string // cloudtrail
+	Bucket  string // s3access
+	Day     string // YYYY-MM-DD, UTC
+}
+
+// Dir returns the partition's store-relative folder.
+func (p Partition) Dir() string {
+	if p.Table == TableS3Access {
+		return p.Table + "/bucket=" + pathValue(p.Bucket) + "/date=" + p.Day
+	}
+	return p.Table + "/account=" + pathValue(p.Account) + "/region=" + pathValue(p.Region) + "/date=" + p.Day
+}
+
+// pathValue makes a partition value safe as one path element.
+func pathValue(v string) string {
+	if v == "" {
+		return "unknown"
+	}
+	return strings.NewReplacer("/", "%2F", "\\", "%5C", "=", "%3D", "..", "%2E%2E").Replace(v)
+}
+
+// syncDir makes a rename in dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}

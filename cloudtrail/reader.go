@@ -45,6 +45,7 @@ const maxValue = 64 << 20
 // over the decompressed bytes; it is not safe for concurrent use.
 type Reader struct {
 	source string
+	sticky *stickyReader
 	br     *bufio.Reader
 	dec    *jsontext.Decoder // the file, when not NDJSON
 	d      decoder
@@ -77,11 +78,25 @@ type queued struct {
 // NewReader returns a Reader over r, which must yield the file's
 // uncompressed bytes. source names the file in errors.
 func NewReader(r io.Reader, source string) *Reader {
-	return &Reader{
-		source: source,
-		br:     bufio.NewReaderSize(&stickyReader{r: r}, 256<<10),
+	rd := &Reader{
+		sticky: &stickyReader{r: r},
 		d:      newDecoder(),
 		bdec:   jsontext.NewDecoder(bytes.NewReader(nil), decOpts...),
+	}
+	rd.source = source
+	rd.br = bufio.NewReaderSize(rd.sticky, 256<<10)
+	return rd
+}
+
+// Reset makes the Reader read a new file, keeping its buffers: reading many
+// small files (CloudTrail delivers one every five minutes per region) then
+// allocates almost nothing per file.
+func (r *Reader) Reset(rd io.Reader, source string) {
+	*r.sticky = stickyReader{r: rd}
+	r.br.Reset(r.sticky)
+	*r = Reader{
+		source: source, br: r.br, sticky: r.sticky, d: r.d, bdec: r.bdec, dec: r.dec,
+		top: r.top[:0], queue: r.queue[:0],
 	}
 }
 
@@ -200,7 +215,11 @@ func (r *Reader) start() error {
 			return nil
 		}
 	}
-	r.dec = jsontext.NewDecoder(r.br, decOpts...)
+	if r.dec == nil {
+		r.dec = jsontext.NewDecoder(r.br, decOpts...)
+	} else {
+		r.dec.Reset(r.br, decOpts...)
+	}
 	return nil
 }
 

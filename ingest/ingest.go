@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -48,7 +49,7 @@ type Options struct {
 	// Workers parse objects concurrently; default GOMAXPROCS.
 	Workers int
 	// FlushBytes is how much a worker buffers before writing Parquet;
-	// default 96 MiB.
+	// default 48 MiB.
 	FlushBytes int64
 	// NoCompact leaves small files as they are.
 	NoCompact bool
@@ -108,7 +109,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.FlushBytes <= 0 {
-		opts.FlushBytes = 96 << 20
+		opts.FlushBytes = 48 << 20
 	}
 	sum := &Summary{Store: st.Dir, Range: opts.Range.String()}
 	if err := st.Lock(ctx, opts.Wait); err != nil {
@@ -235,7 +236,7 @@ func (w *run) touchedList() []store.Partition {
 
 func (w *run) work(ctx context.Context, jobs []job) error {
 	w.bytesBefore = storeBytes(w.m)
-	ch := make(chan job)
+	ch := make(chan []job)
 	errc := make(chan error, w.opts.Workers)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -251,9 +252,9 @@ func (w *run) work(ctx context.Context, jobs []job) error {
 		}()
 	}
 feed:
-	for _, j := range jobs {
+	for _, u := range units(jobs) {
 		select {
-		case ch <- j:
+		case ch <- u:
 		case <-ctx.Done():
 			break feed
 		}
@@ -267,10 +268,33 @@ feed:
 	return ctx.Err()
 }
 
+// units groups the (sorted) jobs by what their keys say of account, region,
+// bucket and day, so that one worker reads all the objects of a partition
+// and writes it in one file rather than two workers writing half each.
+func units(jobs []job) [][]job {
+	var out [][]job
+	key := func(j job) string {
+		l := j.obj.Loc
+		if l.Date.IsZero() {
+			return filepath.Dir(j.obj.Key)
+		}
+		return l.Account + "/" + l.Region + "/" + l.Bucket + "/" + l.Date.Format("2006-01-02") + "/" + filepath.Dir(j.obj.Key)
+	}
+	for i, j := range jobs {
+		if i == 0 || key(j) != key(jobs[i-1]) {
+			out = append(out, nil)
+		}
+		out[len(out)-1] = append(out[len(out)-1], j)
+	}
+	return out
+}
+
 // worker reads jobs into its own batches, committing at object boundaries
 // once enough is buffered, so that a commit never holds part of an object.
-func (w *run) worker(ctx context.Context, jobs <-chan job) error {
+func (w *run) worker(ctx context.Context, units <-chan []job) error {
 	batches := map[string]*store.Batch{}
+	rd := &readers{}
+	defer rd.dec.Close()
 	var done []store.SourceEntry
 	defer func() {
 		for _, b := range batches {
@@ -285,13 +309,17 @@ func (w *run) worker(ctx context.Context, jobs <-chan job) error {
 		return n
 	}
 	commit := func() error {
-		var files []store.FileEntry
-		w.mu.Lock()
-		defer w.mu.Unlock()
+		// Encoding Parquet takes long: only publishing and committing hold
+		// the lock the other workers need.
 		for _, b := range batches {
 			if err := b.Flush(); err != nil {
 				return err
 			}
+		}
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		var files []store.FileEntry
+		for _, b := range batches {
 			pub, err := w.st.Publish(b.Take())
 			if err != nil {
 				return err
@@ -310,21 +338,23 @@ func (w *run) worker(ctx context.Context, jobs <-chan job) error {
 		done = nil
 		return nil
 	}
-	for j := range jobs {
-		if ctx.Err() != nil {
-			return nil
-		}
-		entry, err := w.readObject(ctx, j, batches, buffered)
-		if err != nil {
+	for unit := range units {
+		for _, j := range unit {
 			if ctx.Err() != nil {
-				return nil // interrupted: the object's rows are discarded with the batch
+				return nil
 			}
-			return err
-		}
-		done = append(done, entry)
-		if buffered() >= w.opts.FlushBytes {
-			if err := commit(); err != nil {
+			entry, err := w.readObject(ctx, j, rd, batches, buffered)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil // interrupted: the object's rows are discarded with the batch
+				}
 				return err
+			}
+			done = append(done, entry)
+			if buffered() >= w.opts.FlushBytes {
+				if err := commit(); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -338,7 +368,7 @@ func (w *run) worker(ctx context.Context, jobs <-chan job) error {
 // entry. Rows outside the job's spans are counted and dropped; rejected
 // records are quarantined; a file that cannot be read to its end keeps the
 // rows before the problem and is reported.
-func (w *run) readObject(ctx context.Context, j job, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
+func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
 	entry := store.SourceEntry{
 		Key: j.obj.Key, Type: j.in.Type, Size: j.obj.Size, ModTime: j.obj.ModTime, ETag: j.obj.ETag,
 		Ingested: time.Now().UTC(),
@@ -360,14 +390,13 @@ func (w *run) readObject(ctx context.Context, j job, batches map[string]*store.B
 	}
 	defer rc.Close()
 	counted := &countingReader{r: rc}
-	r, closeR, err := source.Decompress(counted)
+	r, err := rd.dec.Reset(counted)
 	if err != nil {
 		entry.Note = err.Error()
 		w.fileError(j.obj.Key, err)
 		return entry, nil
 	}
-	defer closeR()
-	br := bufio.NewReaderSize(r, 64<<10)
+	br := rd.sniff(r)
 	if !looksLike(j.in.Type, br) {
 		entry.Note = "not " + describe(j.in.Type)
 		w.mu.Lock()
@@ -406,7 +435,7 @@ func (w *run) readObject(ctx context.Context, j job, batches map[string]*store.B
 	var fileErr error
 	switch j.in.Type {
 	case keytrail.CloudTrail:
-		cr := cloudtrail.NewReader(r, j.obj.Key)
+		cr := rd.cloudtrail(r, j.obj.Key)
 		var ev keytrail.Event
 		for {
 			err := cr.Next(&ev)
@@ -443,7 +472,7 @@ func (w *run) readObject(ctx context.Context, j job, batches map[string]*store.B
 			entry.Note = "digest file: no events"
 		}
 	case keytrail.S3Access:
-		ar := s3access.NewReader(r, j.obj.Key)
+		ar := rd.s3access(r, j.obj.Key)
 		var rec keytrail.AccessLogRecord
 		for {
 			err := ar.Next(&rec)
@@ -568,6 +597,41 @@ func describe(t keytrail.LogType) string {
 		return "an S3 server access log"
 	}
 	return "a CloudTrail log"
+}
+
+// readers are one worker's decoders, reused from object to object.
+type readers struct {
+	dec source.Decompressor
+	br  *bufio.Reader
+	ct  *cloudtrail.Reader
+	s3  *s3access.Reader
+}
+
+func (rd *readers) sniff(r io.Reader) *bufio.Reader {
+	if rd.br == nil {
+		rd.br = bufio.NewReaderSize(r, 64<<10)
+	} else {
+		rd.br.Reset(r)
+	}
+	return rd.br
+}
+
+func (rd *readers) cloudtrail(r io.Reader, key string) *cloudtrail.Reader {
+	if rd.ct == nil {
+		rd.ct = cloudtrail.NewReader(r, key)
+	} else {
+		rd.ct.Reset(r, key)
+	}
+	return rd.ct
+}
+
+func (rd *readers) s3access(r io.Reader, key string) *s3access.Reader {
+	if rd.s3 == nil {
+		rd.s3 = s3access.NewReader(r, key)
+	} else {
+		rd.s3.Reset(r, key)
+	}
+	return rd.s3
 }
 
 type countingReader struct {

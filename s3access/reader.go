@@ -37,6 +37,12 @@ func NewReader(r io.Reader, source string) *Reader {
 	return &Reader{br: bufio.NewReaderSize(r, 64<<10), source: source}
 }
 
+// Reset makes the Reader read a new stream, keeping its buffers.
+func (r *Reader) Reset(rd io.Reader, source string) {
+	r.br.Reset(rd)
+	*r = Reader{br: r.br, source: source, long: r.long[:0]}
+}
+
 // Next parses the next record into rec (which is reset first; see ParseLine).
 // Blank lines (empty, or only spaces, tabs and carriage returns) are
 // skipped, though they count in line numbers. Lines end with "\n" or "\r\n";

@@ -12,29 +12,68 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// Decompress returns a reader of r's uncompressed bytes: gzip (any number of
-// members, as CloudTrail and concatenating tools write) and zstd are detected
-// by their magic numbers; anything else is returned as it is. The returned
-// closer releases decoder resources; it does not close r.
-func Decompress(r io.Reader) (io.Reader, func(), error) {
-	br := bufio.NewReaderSize(r, 128<<10)
-	magic, err := br.Peek(4)
+// Decompressor turns stored bytes into uncompressed bytes, reusing its
+// buffers and decoders from one object to the next. It is used by one
+// goroutine.
+type Decompressor struct {
+	br *bufio.Reader
+	gz *gzip.Reader
+	zs *zstd.Decoder
+}
+
+// Reset returns a reader of r's uncompressed bytes, as Decompress does; the
+// previous reader returned is no longer valid.
+func (d *Decompressor) Reset(r io.Reader) (io.Reader, error) {
+	if d.br == nil {
+		d.br = bufio.NewReaderSize(r, 128<<10)
+	} else {
+		d.br.Reset(r)
+	}
+	magic, err := d.br.Peek(4)
 	if err != nil && err != io.EOF {
-		return nil, nil, fmt.Errorf("cannot read: %w", err)
+		return nil, fmt.Errorf("cannot read: %w", err)
 	}
 	switch {
 	case len(magic) >= 2 && magic[0] == 0x1f && magic[1] == 0x8b:
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, nil, fmt.Errorf("cannot read gzip header: %w", err)
+		if d.gz == nil {
+			d.gz, err = gzip.NewReader(d.br)
+		} else {
+			err = d.gz.Reset(d.br)
 		}
-		return zr, func() { zr.Close() }, nil
+		if err != nil {
+			return nil, fmt.Errorf("cannot read gzip header: %w", err)
+		}
+		return d.gz, nil
 	case bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
-		if err != nil {
-			return nil, nil, fmt.Errorf("cannot read zstd header: %w", err)
+		if d.zs == nil {
+			d.zs, err = zstd.NewReader(d.br, zstd.WithDecoderConcurrency(1))
+		} else {
+			err = d.zs.Reset(d.br)
 		}
-		return zr, zr.Close, nil
+		if err != nil {
+			return nil, fmt.Errorf("cannot read zstd header: %w", err)
+		}
+		return d.zs, nil
 	}
-	return br, func() {}, nil
+	return d.br, nil
+}
+
+// Close releases the decoders.
+func (d *Decompressor) Close() {
+	if d.zs != nil {
+		d.zs.Close()
+	}
+}
+
+// Decompress returns a reader of r's uncompressed bytes: gzip (any number of
+// members, as CloudTrail and concatenating tools write) and zstd are detected
+// by their magic numbers; anything else is returned as it is. The returned
+// func releases decoder resources; it does not close r.
+func Decompress(r io.Reader) (io.Reader, func(), error) {
+	d := &Decompressor{}
+	rr, err := d.Reset(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rr, d.Close, nil
 }

@@ -2,31 +2,28 @@ package store
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
-
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"strings"
 )
 
 // Compaction merges the files of a partition into one, so that a store fed
 // every five minutes for months does not become millions of small files.
 const (
-	compactMaxFile  = 64 << 20  // files smaller than this are merged
-	compactMaxBytes = 512 << 20 // a merged file stays below this
-	compactBatch    = 16 << 10  // rows per read batch: bounds memory
+	compactMaxFile  = 16 << 20  // files smaller than this are merged
+	compactMaxBytes = 256 << 20 // a merged file stays below this
+	compactMinFiles = 8         // a partition is compacted once it has this many small files
 )
 
-// Compact merges the small files of each given partition into one file per
-// partition (streaming, in bounded memory), commits the swap in one
-// manifest delta and removes the merged files. Requires the writer lock.
-// Returns the number of files merged away.
+// Compact merges the small files of each given partition that has
+// compactMinFiles or more of them into one file, in time order, commits the
+// swap in one manifest delta and removes the merged files. A partition thus
+// keeps a handful of files however often it is fed, and a bulk ingest,
+// which writes each partition in one or two files, costs no rewrite.
+// Requires the writer lock. Returns the number of files merged away.
 func (s *Store) Compact(ctx context.Context, m *Manifest, parts []Partition) (int, error) {
 	byPart := map[Partition][]*FileEntry{}
 	for _, f := range m.Files {
@@ -48,11 +45,12 @@ func (s *Store) Compact(ctx context.Context, m *Manifest, parts []Partition) (in
 				total += f.Bytes
 			}
 		}
-		if len(small) < 2 {
+		if len(small) < compactMinFiles {
 			continue
 		}
 		b := s.NewBatch(p.Table)
 		entry, err := s.merge(ctx, b, p, small)
+		b.Discard()
 		if err != nil {
 			return merged, fmt.Errorf("cannot compact %s: %w", p.Dir(), err)
 		}
@@ -71,40 +69,17 @@ func (s *Store) Compact(ctx context.Context, m *Manifest, parts []Partition) (in
 	return merged, nil
 }
 
-// merge writes the rows of files into one new file in partition p and
-// moves it into place (uncommitted).
+// merge writes the rows of files, in time order, into one new file in
+// partition p and moves it into place (uncommitted). DuckDB does the work:
+// it reads and writes Parquet on all cores, in bounded memory.
 func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileEntry) (FileEntry, error) {
 	b.seq++
 	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
 	tmp := filepath.Join(s.path(tmpDir), name)
-	out, err := os.Create(tmp)
-	if err != nil {
-		return FileEntry{}, err
-	}
-	// The files were written by this package: the first one's schema (with
-	// the field metadata Parquet adds) is every file's schema.
-	schema, err := fileSchema(s.path(files[0].Path))
-	if err != nil {
-		out.Close()
-		os.Remove(tmp)
-		return FileEntry{}, err
-	}
-	w, err := pqarrow.NewFileWriter(schema, syncOnClose{out}, parquetProps(), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		out.Close()
-		os.Remove(tmp)
-		return FileEntry{}, err
-	}
 	entry := FileEntry{Path: p.Dir() + "/" + name, Table: p.Table, Partition: p}
-	fail := func(err error) (FileEntry, error) {
-		w.Close()
-		os.Remove(tmp)
-		return FileEntry{}, err
-	}
-	for _, f := range files {
-		if err := copyRows(ctx, s.path(f.Path), w); err != nil {
-			return fail(fmt.Errorf("%s: %w", f.Path, err))
-		}
+	list := make([]string, len(files))
+	for i, f := range files {
+		list[i] = quote(s.path(f.Path))
 		entry.Rows += f.Rows
 		if entry.MinTime.IsZero() || (!f.MinTime.IsZero() && f.MinTime.Before(entry.MinTime)) {
 			entry.MinTime = f.MinTime
@@ -113,7 +88,26 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 			entry.MaxTime = f.MaxTime
 		}
 	}
-	if err := w.Close(); err != nil {
+	order := "eventtimestamp"
+	if p.Table == TableS3Access {
+		order = "requesttime"
+	}
+	db, err := s.compactDB()
+	if err != nil {
+		return FileEntry{}, err
+	}
+	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s]) ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
+		strings.Join(list, ", "), order, quote(tmp), zstdLevel, rowGroupRows)
+	res, err := db.ExecContext(ctx, q)
+	if err != nil {
+		os.Remove(tmp)
+		return FileEntry{}, err
+	}
+	if n, err := res.RowsAffected(); err == nil && n != entry.Rows {
+		os.Remove(tmp)
+		return FileEntry{}, fmt.Errorf("merged %d rows, the files hold %d", n, entry.Rows)
+	}
+	if err := syncFile(tmp); err != nil {
 		os.Remove(tmp)
 		return FileEntry{}, err
 	}
@@ -130,48 +124,33 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 	return pub[0], nil
 }
 
-// fileSchema returns the Arrow schema of a Parquet file.
-func fileSchema(path string) (*arrow.Schema, error) {
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return nil, err
+// compactDB returns the DuckDB connection compaction uses, opening it on
+// first use.
+func (s *Store) compactDB() (*sql.DB, error) {
+	if s.cdb != nil {
+		return s.cdb, nil
 	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	db, err := sql.Open("duckdb", "")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
 	}
-	return fr.Schema()
+	db.SetMaxOpenConns(1)
+	for _, q := range []string{"SET TimeZone='UTC'", "SET memory_limit='192MB'", "SET preserve_insertion_order=false",
+		"SET temp_directory=" + quote(s.path(tmpDir))} {
+		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("cannot start DuckDB: %w", err)
+		}
+	}
+	s.cdb = db
+	return db, nil
 }
 
-// copyRows streams the rows of the Parquet file at path into w.
-func copyRows(ctx context.Context, path string, w *pqarrow.FileWriter) error {
-	pf, err := file.OpenParquetFile(path, false)
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if err != nil {
 		return err
 	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: compactBatch}, memory.DefaultAllocator)
-	if err != nil {
-		return err
-	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
-	if err != nil {
-		return err
-	}
-	defer rr.Release()
-	for {
-		rec, err := rr.Read()
-		if rec != nil && rec.NumRows() > 0 {
-			if werr := w.WriteBuffered(rec); werr != nil {
-				return werr
-			}
-		}
-		if errors.Is(err, io.EOF) || (err == nil && rec == nil) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	defer f.Close()
+	return f.Sync()
 }

@@ -17,9 +17,12 @@ import (
 
 // DB is an embedded DuckDB session over a snapshot of the store: the views
 // cloudtrail_logs and s3_access_logs read exactly the files the manifest
-// named when the session opened.
+// named when the session opened. It holds one connection, on which the
+// session settings and the Trino-compatible functions are installed; it is
+// not for concurrent use.
 type DB struct {
-	*sql.DB
+	*sql.Conn
+	db        *sql.DB
 	connector *duckdb.Connector
 	Manifest  *Manifest
 }
@@ -31,6 +34,9 @@ type DBOptions struct {
 	// ReadOnly closes every door but reading the store: no other files, no
 	// ATTACH, no extension loading, no configuration changes afterwards.
 	ReadOnly bool
+	// WritablePath is the one file a read-only session may write (the
+	// output of CopyParquet).
+	WritablePath string
 }
 
 // OpenDB opens a DuckDB session with the store's views.
@@ -55,6 +61,9 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 		setup = append(setup, "CREATE OR REPLACE VIEW "+t.name+" AS "+s.viewSQL(t.table, m.FilesOf(t.table)))
 	}
 	if opts.ReadOnly {
+		if opts.WritablePath != "" {
+			setup = append(setup, "SET allowed_paths=["+quote(opts.WritablePath)+"]")
+		}
 		setup = append(setup,
 			"SET allowed_directories=["+quote(s.Dir+string(filepath.Separator))+"]",
 			"SET enable_external_access=false",
@@ -73,19 +82,30 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
 	}
 	db := sql.OpenDB(connector)
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		db.Close()
+		connector.Close()
+		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
+	}
+	d := &DB{Conn: conn, db: db, connector: connector, Manifest: m}
+	if err := installTrino(ctx, conn); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("cannot prepare the SQL session: %w", err)
+	}
 	for _, q := range setup {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			db.Close()
-			connector.Close()
+		if _, err := conn.ExecContext(ctx, q); err != nil {
+			d.Close()
 			return nil, fmt.Errorf("cannot prepare the SQL session (%s): %w", firstWords(q), err)
 		}
 	}
-	return &DB{DB: db, connector: connector, Manifest: m}, nil
+	return d, nil
 }
 
 // Close ends the session.
 func (d *DB) Close() error {
-	err := d.DB.Close()
+	err := d.Conn.Close()
+	d.db.Close()
 	d.connector.Close()
 	return err
 }

@@ -19,6 +19,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -50,6 +51,7 @@ func TableFor(t keytrail.LogType) string {
 type Store struct {
 	Dir  string
 	lock *os.File
+	cdb  *sql.DB // compaction's DuckDB, opened on first use
 }
 
 // DefaultDir returns the store directory used when none is given:
@@ -155,8 +157,12 @@ func (s *Store) Lock(ctx context.Context, wait func(holder string)) error {
 	return nil
 }
 
-// Unlock releases the writer lock.
+// Unlock releases the writer lock (and what writing held open).
 func (s *Store) Unlock() {
+	if s.cdb != nil {
+		s.cdb.Close()
+		s.cdb = nil
+	}
 	if s.lock != nil {
 		s.lock.Truncate(0)
 		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)

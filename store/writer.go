@@ -191,15 +191,30 @@ func (s *Store) Publish(files []pendingFile) ([]FileEntry, error) {
 // parquetProps are the writer settings of every store file: zstd, dictionary
 // encoding (most columns repeat a few values), statistics for pruning.
 func parquetProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
+	opts := []parquet.WriterProperty{
 		parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCompressionLevel(zstdLevel),
 		parquet.WithDictionaryDefault(true),
 		parquet.WithStats(true),
 		parquet.WithMaxRowGroupLength(rowGroupRows),
-		parquet.WithDataPageSize(1<<20),
+		parquet.WithDataPageSize(1 << 20),
 		parquet.WithCreatedBy("keytrail"),
-	)
+	}
+	for _, c := range uniqueColumns {
+		// Random IDs do not compress: spend no time trying.
+		opts = append(opts, parquet.WithDictionaryFor(c, false), parquet.WithCompressionLevelFor(c, 1))
+	}
+	return parquet.NewWriterProperties(opts...)
+}
+
+// uniqueColumns hold (nearly) a new value in every row: a dictionary only
+// costs time there. (The JSON text columns keep theirs: many calls repeat
+// the same parameters, and the dictionary stores them once.)
+var uniqueColumns = []string{
+	// cloudtrail
+	"eventtime", "eventtimestamp", "eventid", "requestid", "sharedeventid",
+	// s3access
+	"requestdatetime", "requesttime", "hostid", "requestid", "bytessent", "totaltime", "turnaroundtime",
 }
 
 const (

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -135,6 +136,12 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 	}
 	if !g.Quiet && isTerminal(ios.Err) {
 		iopts.Progress = newBarProgress(ios)
+	}
+	// Keep the heap of a long ingest bounded (the brief: 512 MB whatever the
+	// input); the garbage collector works harder near the limit. GOMEMLIMIT
+	// overrides it.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(320 << 20)
 	}
 	sum, err := ingest.Run(cmd.Context(), st, iopts)
 	if sum != nil {

@@ -117,6 +117,7 @@ Every time is UTC.`,
 		newParseCommand(ios, g),
 		newIngestCommand(ios, g),
 		newCoverageCommand(ios, g),
+		newQueryCommand(ios, g),
 	)
 	return root
 }

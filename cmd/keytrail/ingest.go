@@ -28,6 +28,7 @@ type IngestOptions struct {
 	NoCompact    bool
 	Slack        time.Duration
 	Workers      int
+	FlushBytes   int64
 	Format       string
 }
 
@@ -74,6 +75,8 @@ EXIT STATUS
 	f.DurationVar(&opts.Slack, "slack", 2*time.Hour, "how late logs may be delivered after their records")
 	f.IntVar(&opts.Workers, "workers", 0, "objects parsed at once (default: one per CPU)")
 	f.StringVar(&opts.Format, "format", "text", "summary format: text or json")
+	f.Int64Var(&opts.FlushBytes, "flush-bytes", 0, "bytes a worker buffers before writing Parquet (for tests)")
+	f.MarkHidden("flush-bytes")
 	return cmd
 }
 
@@ -128,7 +131,7 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		}
 	}
 	iopts := ingest.Options{
-		Inputs: inputs, Range: r, Slack: opts.Slack, Workers: opts.Workers,
+		Inputs: inputs, Range: r, Slack: opts.Slack, Workers: opts.Workers, FlushBytes: opts.FlushBytes,
 		NoCompact: opts.NoCompact, DryRun: opts.DryRun,
 		Wait: func(holder string) {
 			fmt.Fprintf(ios.Err, "keytrail: waiting for the store %s: it is in use by %s\n", st.Dir, holder)

@@ -118,6 +118,9 @@ Every time is UTC.`,
 		newIngestCommand(ios, g),
 		newCoverageCommand(ios, g),
 		newQueryCommand(ios, g),
+		newGenerateCommand(ios),
+		newInvestigateCommand(ios, g),
+		newDemoCommand(ios, g),
 	)
 	return root
 }

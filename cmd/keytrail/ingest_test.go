@@ -1,0 +1,295 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keytrail/keytrail/internal/gen"
+	"github.com/keytrail/keytrail/store"
+)
+
+// sample generates a small deterministic data set once per test binary.
+var sample = struct {
+	once sync.Once
+	dir  string
+	sum  gen.Summary
+	err  error
+}{}
+
+func sampleLogs(t *testing.T) (string, gen.Summary) {
+	t.Helper()
+	sample.once.Do(func() {
+		sample.dir, sample.err = os.MkdirTemp("", "keytrail-sample-")
+		if sample.err != nil {
+			return
+		}
+		sample.sum, sample.err = gen.Generate(sample.dir, sampleConfig(nil))
+	})
+	if sample.err != nil {
+		t.Fatal(sample.err)
+	}
+	return sample.dir, sample.sum
+}
+
+func ingestJSON(t *testing.T, args ...string) (summary map[string]any, stderr string, code int) {
+	t.Helper()
+	out, errOut, code := run(t, append([]string{"ingest", "--format", "json"}, args...)...)
+	if err := json.Unmarshal([]byte(out), &summary); err != nil && code == 0 {
+		t.Fatalf("summary is not JSON: %v\n%s\n%s", err, out, errOut)
+	}
+	return summary, errOut, code
+}
+
+// counts reads the store with DuckDB: rows and distinct record ids per table.
+func counts(t *testing.T, dir string) (ct, ctDistinct, s3, s3Distinct int64) {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := st.OpenDB(context.Background(), store.DBOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	row := db.QueryRowContext(context.Background(), `SELECT (SELECT count(*) FROM cloudtrail_logs), (SELECT count(DISTINCT eventid) FROM cloudtrail_logs),
+		(SELECT count(*) FROM s3_access_logs), (SELECT count(DISTINCT requestid) FROM s3_access_logs)`)
+	if err := row.Scan(&ct, &ctDistinct, &s3, &s3Distinct); err != nil {
+		t.Fatal(err)
+	}
+	return
+}
+
+func TestIngest_AllThenAgain(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs")}
+	s1, errOut, code := ingestJSON(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := int64(sum.CloudTrail.Records + sum.AccessLogs.Records)
+	if got := int64(s1["records_stored"].(float64)); got != want {
+		t.Errorf("stored %d records, generated %d", got, want)
+	}
+	if got := int(s1["digest_files_skipped"].(float64)); got != sum.Digests.Files {
+		t.Errorf("skipped %d digests, generated %d", got, sum.Digests.Files)
+	}
+	ct, ctd, s3, s3d := counts(t, st)
+	if ct != int64(sum.CloudTrail.Records) || ctd != ct || s3 != int64(sum.AccessLogs.Records) || s3d != s3 {
+		t.Errorf("DuckDB reads %d (%d distinct) events and %d (%d distinct) lines; generated %d and %d",
+			ct, ctd, s3, s3d, sum.CloudTrail.Records, sum.AccessLogs.Records)
+	}
+	// Again: nothing is read, nothing added.
+	s2, errOut, code := ingestJSON(t, args...)
+	if code != 0 {
+		t.Fatalf("second run: exit %d: %s", code, errOut)
+	}
+	if s2["records_stored"].(float64) != 0 || s2["objects_read"].(float64) != 0 {
+		t.Errorf("second run read %v objects and stored %v records", s2["objects_read"], s2["records_stored"])
+	}
+	if got, want := int(s2["objects_already_stored"].(float64)), sum.CloudTrail.Files+sum.AccessLogs.Files; got != want {
+		t.Errorf("second run: %d objects already stored, want %d", got, want)
+	}
+	if ct2, _, s32, _ := counts(t, st); ct2 != ct || s32 != s3 {
+		t.Errorf("second run changed the counts: %d/%d -> %d/%d", ct, s3, ct2, s32)
+	}
+
+	// The coverage report is stable for a given data set.
+	out, errOut, code := run(t, "coverage", "--store", st)
+	if code != 0 {
+		t.Fatalf("coverage: exit %d: %s", code, errOut)
+	}
+	golden(t, "coverage/sample.txt", strings.ReplaceAll(out, st, "$STORE"))
+	out, _, _ = run(t, "coverage", "--store", st, "--format", "json")
+	var rep map[string]any
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	delete(rep, "store")
+	delete(rep, "bytes") // Parquet bytes depend on the writer's library version
+	b, _ := json.MarshalIndent(rep, "", "  ")
+	golden(t, "coverage/sample.json", string(b)+"\n")
+}
+
+// TestIngest_Range: --from D --to D stores exactly the events of day D that
+// the files hold, and widening the range later adds exactly the rest.
+func TestIngest_Range(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	day := sum.CloudTrail.First.AddDate(0, 0, 1).Format("2006-01-02")
+	perDay := map[string]int64{}
+	stream := gen.NewCloudTrailStream(sampleConfig(t))
+	var buf []byte
+	for {
+		var info gen.RecordInfo
+		var ok bool
+		buf, info, ok = stream.Next(buf[:0])
+		if !ok {
+			break
+		}
+		perDay[info.Time.UTC().Format("2006-01-02")]++
+	}
+	st := t.TempDir()
+	ct := filepath.Join(logs, "cloudtrail")
+	s1, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct, "--from", day, "--to", day)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := int64(s1["records_stored"].(float64)); got != perDay[day] {
+		t.Errorf("stored %d events for %s, the logs hold %d", got, day, perDay[day])
+	}
+	if read, listed := s1["objects_read"].(float64), float64(sum.CloudTrail.Files); read >= listed*2/3 {
+		t.Errorf("read %v of %v objects for one day of three: the key layout did not prune", read, listed)
+	}
+	s2, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := int64(s2["records_stored"].(float64)); got != int64(sum.CloudTrail.Records)-perDay[day] {
+		t.Errorf("widening stored %d more events, want %d", got, int64(sum.CloudTrail.Records)-perDay[day])
+	}
+	if n, distinct, _, _ := counts(t, st); n != int64(sum.CloudTrail.Records) || distinct != n {
+		t.Errorf("store holds %d events (%d distinct), want %d", n, distinct, sum.CloudTrail.Records)
+	}
+}
+
+func sampleConfig(t *testing.T) gen.Config {
+	cfg := gen.DefaultConfig()
+	cfg.Days, cfg.CloudTrailEvents, cfg.AccessLogLines = 3, 6000, 4000
+	cfg.CloudTrailFileInterval = 30 * time.Minute
+	cfg.AccessLogFileInterval = 2 * time.Hour
+	return cfg
+}
+
+// TestIngest_BadInput: bad files and records never stop the rest; each is
+// counted, kept in quarantine with its source and reason, and reported;
+// --strict makes them an error.
+func TestIngest_BadInput(t *testing.T) {
+	dir := t.TempDir()
+	ctDir := filepath.Join(dir, "ct")
+	os.MkdirAll(ctDir, 0o755)
+	good := `{"Records":[{"eventVersion":"1.11","eventTime":"2026-04-24T10:00:00Z","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"e1"}]}`
+	os.WriteFile(filepath.Join(ctDir, "good.json"), []byte(good), 0o644)
+	os.WriteFile(filepath.Join(ctDir, "malformed.json"), []byte(`{"Records":[{"eventVersion":"1.11","eventTime":"2026-04-24T10:00:01Z","eventID":"e2"},{"eventTime": nope}]}`), 0o644)
+	os.WriteFile(filepath.Join(ctDir, "lines.jsonl"), []byte("{\"eventVersion\":\"1.11\",\"eventTime\":\"2026-04-24T10:00:02Z\",\"eventID\":\"e3\"}\n{broken\n{\"eventVersion\":\"1.11\",\"eventTime\":\"yesterday\",\"eventID\":\"e4\"}\n"), 0o644)
+	gz := gzipBytes(t, []byte(strings.Repeat(good+"\n", 2000)))
+	os.WriteFile(filepath.Join(ctDir, "cut.json.gz"), gz[:len(gz)/2], 0o644)
+	os.WriteFile(filepath.Join(ctDir, "README.md"), []byte("# not a log\n"), 0o644)
+	st := t.TempDir()
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ctDir)
+	if code != 0 {
+		t.Fatalf("exit %d without --strict: %s", code, errOut)
+	}
+	if got := s["records_rejected"].(float64); got != 2 {
+		t.Errorf("rejected %v records, want 2 (the broken line and the unreadable time)", got)
+	}
+	errs, _ := s["file_errors"].([]any)
+	if len(errs) != 2 || !strings.Contains(fmt.Sprint(errs), "malformed.json: byte") || !strings.Contains(fmt.Sprint(errs), "cut.json.gz") {
+		t.Errorf("file errors %v, want malformed.json and cut.json.gz with their offsets", errs)
+	}
+	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != 1 {
+		t.Errorf("not-log files %v, want README.md", notLogs)
+	}
+	q, _ := filepath.Glob(filepath.Join(st, "quarantine", "cloudtrail", "*.ndjson"))
+	var lines []string
+	for _, f := range q {
+		b, _ := os.ReadFile(f)
+		lines = append(lines, strings.Split(strings.TrimSpace(string(b)), "\n")...)
+	}
+	joined := strings.Join(lines, "\n")
+	if len(lines) != 2 || !strings.Contains(joined, `"reason":"malformed JSON`) || !strings.Contains(joined, `"raw":"{broken"`) ||
+		!strings.Contains(joined, `"line":2`) || !strings.Contains(joined, "lines.jsonl") || !strings.Contains(joined, `eventTime \"yesterday\"`) {
+		t.Errorf("quarantine holds:\n%s", joined)
+	}
+	// The good rows, including those before each problem, are stored.
+	if n, _, _, _ := counts(t, st); n < 3 {
+		t.Errorf("stored %d events, want the good ones", n)
+	}
+	_, errOut, code = run(t, "ingest", "--store", t.TempDir(), "--cloudtrail", ctDir, "--strict")
+	if code != 1 || !strings.Contains(errOut, "--strict") {
+		t.Errorf("--strict: exit %d, stderr %s", code, errOut)
+	}
+}
+
+// TestIngest_Killed kills ingests at several moments with SIGKILL: the store
+// must read correctly after each kill, and a final run must complete it with
+// every row exactly once.
+func TestIngest_Killed(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"ingest", "-q", "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"),
+		"--s3-access-logs", filepath.Join(logs, "s3-access-logs"), "--flush-bytes", "200000"}
+	killedMidway := 0
+	for i, delay := range []time.Duration{30, 80, 150, 250, 400, 600} {
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "KEYTRAIL_TEST_MAIN=1")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		err := cmd.Wait()
+		if err != nil {
+			killedMidway++
+		}
+		ct, ctd, s3, s3d := counts(t, st)
+		if ct != ctd || s3 != s3d {
+			t.Fatalf("kill %d: duplicates after a kill: %d events (%d distinct), %d lines (%d distinct)", i, ct, ctd, s3, s3d)
+		}
+		if ct > int64(sum.CloudTrail.Records) || s3 > int64(sum.AccessLogs.Records) {
+			t.Fatalf("kill %d: more rows than generated", i)
+		}
+	}
+	if killedMidway == 0 {
+		t.Log("no run was killed before it finished; the machine is fast")
+	}
+	_, errOut, code := run(t, args[0:]...)
+	if code != 0 {
+		t.Fatalf("final run: exit %d: %s", code, errOut)
+	}
+	ct, ctd, s3, s3d := counts(t, st)
+	if ct != int64(sum.CloudTrail.Records) || ctd != ct || s3 != int64(sum.AccessLogs.Records) || s3d != s3 {
+		t.Errorf("after kills and a final run: %d events (%d distinct), %d lines (%d distinct); generated %d and %d",
+			ct, ctd, s3, s3d, sum.CloudTrail.Records, sum.AccessLogs.Records)
+	}
+	if left, _ := filepath.Glob(filepath.Join(st, "_tmp", "*")); len(left) > 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestIngest_Concurrent runs two ingests of the same logs into one store at
+// once: the lock serializes them and every row is stored once.
+func TestIngest_Concurrent(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"ingest", "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--flush-bytes", "500000"}
+	var wg sync.WaitGroup
+	errs := make([]string, 2)
+	codes := make([]int, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i], codes[i] = run(t, args...)
+		}()
+	}
+	wg.Wait()
+	if codes[0] != 0 || codes[1] != 0 {
+		t.Fatalf("exits %v: %v", codes, errs)
+	}
+	if !strings.Contains(errs[0]+errs[1], "waiting for the store") {
+		t.Errorf("neither run said it waited for the other:\n%s\n%s", errs[0], errs[1])
+	}
+	if ct, ctd, _, _ := counts(t, st); ct != int64(sum.CloudTrail.Records) || ctd != ct {
+		t.Errorf("%d events (%d distinct), want %d", ct, ctd, sum.CloudTrail.Records)
+	}
+}

@@ -1,0 +1,488 @@
+package investigate
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/store"
+)
+
+// KeyReport investigates an access key: it resolves the principals that own it
+// (CloudTrail events made with it, IAM events that name it, opts.Principals),
+// gathers the CloudTrail events made with it and the S3 access-log requests
+// of those principals, and groups them by source IP and user agent.
+// Returns EINVALID for a malformed key id. A key the logs never name is not
+// an error: the report says so and how to go on.
+func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*Report, error) {
+	keyID = strings.TrimSpace(keyID)
+	if err := ValidateKeyID(keyID); err != nil {
+		return nil, err
+	}
+	for _, p := range opts.Principals {
+		if err := ValidateARN(p); err != nil {
+			return nil, err
+		}
+	}
+	s := newSession(ctx, db, "key", keyID, opts)
+	principals := map[string]*Principal{}
+	order := []string{}
+	addP := func(arn, typ, source string) *Principal {
+		p := principals[arn]
+		if p == nil {
+			p = &Principal{ARN: arn, Type: typ}
+			principals[arn] = p
+			order = append(order, arn)
+		}
+		if p.Type == "" {
+			p.Type = typ
+		}
+		for _, x := range p.Source {
+			if x == source {
+				return p
+			}
+		}
+		p.Source = append(p.Source, source)
+		return p
+	}
+	// 1. CloudTrail events made with the key.
+	rows, err := s.query(`SELECT coalesce(useridentity.arn, ''), coalesce(useridentity.type, ''), count(*), min(eventtimestamp), max(eventtimestamp)
+		FROM cloudtrail_logs WHERE useridentity.accesskeyid = ? AND eventtimestamp >= ? AND eventtimestamp < ? GROUP BY ALL ORDER BY 3 DESC`, keyID, s.from, s.to)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var arn, typ string
+		var n int64
+		var first, last time.Time
+		if err := rows.Scan(&arn, &typ, &n, &first, &last); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if arn == "" {
+			continue
+		}
+		p := addP(arn, typ, "cloudtrail")
+		p.Events, p.FirstSeen, p.LastSeen = n, first.UTC(), last.UTC()
+	}
+	rows.Close()
+	// 2. IAM events that name the key: who owns it, and its life.
+	keys, err := s.keyEvents(`instr(requestparameters, ?) > 0 OR instr(responseelements, ?) > 0`, `"`+keyID+`"`, `"`+keyID+`"`)
+	if err != nil {
+		return nil, err
+	}
+	var state *KeyState
+	for i := range keys {
+		if keys[i].KeyID == keyID {
+			state = &keys[i]
+		}
+	}
+	if state != nil && state.User != "" {
+		addP(state.User, "IAMUser", "iam-event")
+	}
+	// 3. Principals given by the user.
+	for _, arn := range opts.Principals {
+		addP(arn, "", "flag")
+	}
+	if len(order) == 0 {
+		s.finding("warning", "principal-unknown", "No CloudTrail event in the store was made with %s, and no IAM event names it, so its owner is unknown and the S3 access logs (which record the requester, not the key) cannot be searched. Give the owner with --principal arn:aws:iam::ACCOUNT:user/NAME (the IAM console shows it under the key, or: aws iam get-access-key-last-used --access-key-id %s).", keyID, keyID)
+	}
+	// Other keys of the principals make access-log attribution ambiguous.
+	for _, arn := range order {
+		p := principals[arn]
+		others, err := s.otherKeys(arn, keyID)
+		if err != nil {
+			return nil, err
+		}
+		p.OtherKeys = others
+		s.rep.Principals = append(s.rep.Principals, *p)
+	}
+	if state != nil {
+		s.rep.Keys = append(s.rep.Keys, *state)
+	}
+	// Evidence.
+	if err := s.ctEvidence(`useridentity.accesskeyid = ?`, keyID); err != nil {
+		return nil, err
+	}
+	if err := s.principalRequests(order); err != nil {
+		return nil, err
+	}
+	if err := s.finish(); err != nil {
+		return nil, err
+	}
+	for _, p := range s.rep.Principals {
+		if len(p.OtherKeys) > 0 {
+			s.finding("warning", "ambiguous", "%s also had other access keys in the window (%s): the S3 access logs name the principal, not the key, so their requests may have been made with those keys. Requests CloudTrail recorded with %s are certain.", p.ARN, strings.Join(p.OtherKeys, ", "), keyID)
+		}
+	}
+	if state != nil && !state.Deactivated.IsZero() {
+		after := int64(0)
+		for _, a := range s.rep.Actors {
+			for _, t := range a.times {
+				if t.After(state.Deactivated) {
+					after++
+				}
+			}
+		}
+		if after > 0 {
+			s.finding("high", "after-deactivation", "%d request(s) after the key was deactivated at %s: they were made with another credential of the same principal, or the key was re-activated.", after, state.Deactivated.Format(time.RFC3339))
+		} else {
+			s.finding("info", "deactivated", "The key was deactivated at %s and no request with it or its principal follows.", state.Deactivated.Format(time.RFC3339))
+		}
+	}
+	s.conclude()
+	return s.rep, nil
+}
+
+// PrincipalReport investigates an IAM or STS principal: its CloudTrail events and
+// its S3 access-log requests, by source IP and user agent.
+func PrincipalReport(ctx context.Context, db *store.DB, arn string, opts Options) (*Report, error) {
+	arn = strings.TrimSpace(arn)
+	if err := ValidateARN(arn); err != nil {
+		return nil, err
+	}
+	s := newSession(ctx, db, "principal", arn, opts)
+	p := Principal{ARN: arn, Source: []string{"flag"}}
+	if err := db.QueryRowContext(ctx, `SELECT count(*), min(eventtimestamp), max(eventtimestamp), coalesce(any_value(useridentity.type), '')
+		FROM cloudtrail_logs WHERE useridentity.arn = ? AND eventtimestamp >= ? AND eventtimestamp < ?`, arn, s.from, s.to).Scan(&p.Events, nullTime{&p.FirstSeen}, nullTime{&p.LastSeen}, &p.Type); err != nil {
+		return nil, fmt.Errorf("cannot query the store: %w", err)
+	}
+	keys, err := s.otherKeys(arn, "")
+	if err != nil {
+		return nil, err
+	}
+	p.OtherKeys = keys
+	s.rep.Principals = append(s.rep.Principals, p)
+	if err := s.ctEvidence(`useridentity.arn = ?`, arn); err != nil {
+		return nil, err
+	}
+	if err := s.principalRequests([]string{arn}); err != nil {
+		return nil, err
+	}
+	if err := s.finish(); err != nil {
+		return nil, err
+	}
+	if len(s.rep.Actors) == 0 {
+		s.finding("warning", "principal-unknown", "Neither CloudTrail nor the S3 access logs in the store show %s in the window.", arn)
+	}
+	s.conclude()
+	return s.rep, nil
+}
+
+// IPReport investigates a source address: the CloudTrail events and S3 requests
+// from it, by user agent, with the principals behind them.
+func IPReport(ctx context.Context, db *store.DB, ip string, opts Options) (*Report, error) {
+	ip = strings.TrimSpace(ip)
+	if ip != "AWS Internal" && !strings.HasSuffix(ip, ".amazonaws.com") {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			return nil, keytrail.Errorf(keytrail.EINVALID, "%q is not an IP address: give an IPv4 (10.0.3.17) or IPv6 (2001:db8::1) address, \"AWS Internal\" or a service name", ip)
+		}
+		ip = addr.String()
+	}
+	s := newSession(ctx, db, "ip", ip, opts)
+	if err := s.ctEvidence(`sourceipaddress = ?`, ip); err != nil {
+		return nil, err
+	}
+	if err := s.s3Evidence(`remoteip = ?`, ip); err != nil {
+		return nil, err
+	}
+	if err := s.finish(); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, a := range s.rep.Actors {
+		for _, p := range a.Principals {
+			if !seen[p] && p != "-" {
+				seen[p] = true
+				s.rep.Principals = append(s.rep.Principals, Principal{ARN: p, Source: []string{"evidence"}})
+			}
+		}
+	}
+	if len(s.rep.Actors) == 0 {
+		s.finding("warning", "ip-unknown", "Neither CloudTrail nor the S3 access logs in the store show requests from %s in the window.", ip)
+	}
+	s.conclude()
+	return s.rep, nil
+}
+
+// ObjectReport investigates an S3 object (s3://bucket/key): who read, wrote or
+// deleted it, when and from where.
+func ObjectReport(ctx context.Context, db *store.DB, object string, opts Options) (*Report, error) {
+	u, err := url.Parse(strings.TrimSpace(object))
+	if err != nil || u.Scheme != "s3" || u.Host == "" || strings.TrimPrefix(u.Path, "/") == "" {
+		return nil, keytrail.Errorf(keytrail.EINVALID, "%q is not an S3 object URL: give s3://BUCKET/KEY", object)
+	}
+	bucket, key := u.Host, strings.TrimPrefix(u.Path, "/")
+	s := newSession(ctx, db, "object", "s3://"+bucket+"/"+key, opts)
+	if err := s.ctEvidence(`eventsource = 's3.amazonaws.com' AND json_extract_string(requestparameters, '$.bucketName') = ? AND json_extract_string(requestparameters, '$.key') = ?`, bucket, key); err != nil {
+		return nil, err
+	}
+	// Access logs hold the key URL-encoded.
+	if err := s.s3Evidence(`bucket_name = ? AND (key = ? OR key = ?)`, bucket, key, s3KeyEscape(key)); err != nil {
+		return nil, err
+	}
+	if err := s.finish(); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, a := range s.rep.Actors {
+		for _, p := range a.Principals {
+			if !seen[p] {
+				seen[p] = true
+				s.rep.Principals = append(s.rep.Principals, Principal{ARN: p, Source: []string{"evidence"}})
+			}
+		}
+	}
+	if len(s.rep.Actors) == 0 {
+		s.finding("warning", "object-unknown", "No request for s3://%s/%s in the store's CloudTrail data events or S3 access logs in the window.", bucket, key)
+	}
+	s.conclude()
+	return s.rep, nil
+}
+
+// s3KeyEscape writes a key as S3 server access logs do: URL-encoded, with
+// the slashes kept.
+func s3KeyEscape(k string) string {
+	parts := strings.Split(k, "/")
+	for i, p := range parts {
+		parts[i] = url.PathEscape(p)
+	}
+	return strings.Join(parts, "/")
+}
+
+// principalRequests adds the access-log requests of the principals. An IAM
+// user's requests carry its ARN; a role's carry its sessions' ARNs.
+func (s *session) principalRequests(arns []string) error {
+	for _, arn := range arns {
+		if strings.Contains(arn, ":role/") {
+			// arn:aws:iam::ACCT:role/NAME → arn:aws:sts::ACCT:assumed-role/NAME/%
+			parts := strings.SplitN(arn, ":", 6)
+			if len(parts) == 6 {
+				name := strings.TrimPrefix(parts[5], "role/")
+				name = name[strings.LastIndex(name, "/")+1:]
+				if err := s.s3Evidence(`requester LIKE ?`, "arn:aws:sts::"+parts[4]+":assumed-role/"+name+"/%"); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if err := s.s3Evidence(`requester = ?`, arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// keyEvents reads the IAM key-management events matching cond and returns
+// each key's life: owner, creation, deactivation, deletion.
+func (s *session) keyEvents(cond string, args ...any) ([]KeyState, error) {
+	rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
+		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
+		FROM cloudtrail_logs WHERE eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey')
+		AND errorcode IS NULL AND (`+cond+`) ORDER BY eventtimestamp`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	states := map[string]*KeyState{}
+	var order []string
+	for rows.Next() {
+		var name, account, callerARN, callerName, reqText, respText string
+		var t time.Time
+		if err := rows.Scan(&name, &t, &account, &callerARN, &callerName, &reqText, &respText); err != nil {
+			return nil, err
+		}
+		var req struct {
+			UserName    string `json:"userName"`
+			AccessKeyID string `json:"accessKeyId"`
+			Status      string `json:"status"`
+		}
+		var resp struct {
+			AccessKey struct {
+				UserName    string `json:"userName"`
+				AccessKeyID string `json:"accessKeyId"`
+			} `json:"accessKey"`
+		}
+		json.Unmarshal([]byte(reqText), &req)
+		json.Unmarshal([]byte(respText), &resp)
+		id := req.AccessKeyID
+		if id == "" {
+			id = resp.AccessKey.AccessKeyID
+		}
+		user := req.UserName
+		if user == "" {
+			user = resp.AccessKey.UserName
+		}
+		if user == "" && strings.Contains(callerARN, ":user/") {
+			user = callerName // a user managing their own key
+		}
+		if id == "" {
+			continue
+		}
+		st := states[id]
+		if st == nil {
+			st = &KeyState{KeyID: id}
+			states[id] = st
+			order = append(order, id)
+		}
+		if user != "" && account != "" {
+			st.User = "arn:aws:iam::" + account + ":user/" + user
+		}
+		switch name {
+		case "CreateAccessKey":
+			st.Created = t.UTC()
+		case "UpdateAccessKey":
+			if strings.EqualFold(req.Status, "Inactive") {
+				st.Deactivated = t.UTC()
+			} else {
+				st.Deactivated = time.Time{}
+			}
+		case "DeleteAccessKey":
+			st.Deleted = t.UTC()
+		}
+	}
+	out := make([]KeyState, 0, len(order))
+	for _, id := range order {
+		out = append(out, *states[id])
+	}
+	return out, rows.Err()
+}
+
+// otherKeys lists the long-term keys other than except that the principal
+// used, or that IAM events created for it, and that were not deactivated or
+// deleted before the window.
+func (s *session) otherKeys(arn, except string) ([]string, error) {
+	set := map[string]bool{}
+	rows, err := s.query(`SELECT DISTINCT useridentity.accesskeyid FROM cloudtrail_logs
+		WHERE useridentity.arn = ? AND useridentity.accesskeyid LIKE 'AKIA%' AND useridentity.accesskeyid <> ? AND eventtimestamp >= ? AND eventtimestamp < ?`,
+		arn, except, s.from, s.to)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		set[k] = true
+	}
+	rows.Close()
+	if i := strings.Index(arn, ":user/"); i > 0 {
+		user := arn[i+len(":user/"):]
+		user = user[strings.LastIndex(user, "/")+1:]
+		states, err := s.keyEvents(`instr(requestparameters, ?) > 0 OR instr(responseelements, ?) > 0`, `"userName":"`+user+`"`, `"userName":"`+user+`"`)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range states {
+			if st.KeyID == except || st.User != arn {
+				continue
+			}
+			gone := st.Deleted
+			if !st.Deactivated.IsZero() && (gone.IsZero() || st.Deactivated.Before(gone)) {
+				gone = st.Deactivated
+			}
+			if (gone.IsZero() || gone.After(s.from)) && (st.Created.IsZero() || st.Created.Before(s.to)) {
+				set[st.KeyID] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// nullTime scans a possibly NULL timestamp into a time.Time (zero for NULL).
+type nullTime struct{ t *time.Time }
+
+func (n nullTime) Scan(v any) error {
+	var nt sql.NullTime
+	if err := nt.Scan(v); err != nil {
+		return err
+	}
+	if nt.Valid {
+		*n.t = nt.Time.UTC()
+	}
+	return nil
+}
+
+// conclude writes the report's first line: who uses the subject, from
+// where, with what, how often.
+func (s *session) conclude() {
+	r := s.rep
+	if len(r.Actors) == 0 {
+		r.Conclusion = fmt.Sprintf("No activity of %s %s found in the store", r.Subject.Kind, r.Subject.Value)
+		if len(r.Findings) > 0 {
+			r.Conclusion += ": " + r.Findings[0].Message
+		}
+		return
+	}
+	a := r.Actors[0]
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s is used mostly by %s", r.Subject.Value, a.SourceIP)
+	if a.Attribution.Kind == "ec2-instance" && a.Attribution.InstanceID != "" {
+		fmt.Fprintf(&b, " (EC2 instance %s)", a.Attribution.InstanceID)
+	}
+	fmt.Fprintf(&b, " running %s: %d requests", shortUA(a.UserAgent), a.Requests)
+	if a.Interval.Scheduled {
+		fmt.Fprintf(&b, ", every %s (scheduled)", humanDuration(a.Interval.Median))
+	}
+	if op := topOp(a.Operations); op != "" {
+		fmt.Fprintf(&b, ", mostly %s", op)
+		if len(a.Buckets) > 0 {
+			fmt.Fprintf(&b, " on %s", strings.Join(a.Buckets, ", "))
+		}
+	}
+	fmt.Fprintf(&b, ", %s to %s", a.FirstSeen.Format("2006-01-02 15:04"), a.LastSeen.Format("2006-01-02 15:04 UTC"))
+	if n := len(r.Actors) - 1; n > 0 {
+		fmt.Fprintf(&b, "; %d other source(s)", n)
+	}
+	r.Conclusion = b.String()
+}
+
+func topOp(ops map[string]int64) string {
+	t := top(ops, 1)
+	if len(t) == 0 {
+		return ""
+	}
+	return t[0].Value
+}
+
+// shortUA names the tool of a user agent: its first product and, for the
+// AWS CLI, the command.
+func shortUA(ua string) string {
+	f := strings.Fields(ua)
+	if len(f) == 0 {
+		return ua
+	}
+	s := f[0]
+	for _, x := range f[1:] {
+		if strings.HasPrefix(x, "command/") {
+			s += " " + x
+		}
+	}
+	return s
+}
+
+func humanDuration(sec float64) string {
+	d := time.Duration(sec * float64(time.Second)).Round(time.Second)
+	switch {
+	case d >= time.Hour && d%time.Hour == 0:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	case d >= time.Minute && d%time.Minute == 0:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	}
+	return d.String()
+}

@@ -609,10 +609,12 @@ type readers struct {
 
 func (rd *readers) sniff(r io.Reader) *bufio.Reader {
 	if rd.br == nil {
-		rd.br = bufio.NewReaderSize(r, 64<<10)
-	} else {
-		rd.br.Reset(r)
+		// Not bufio.NewReaderSize(r, …): given a large enough *bufio.Reader
+		// it returns that reader itself, and the next Reset would make a
+		// loop of the decompressor's buffer and this one.
+		rd.br = bufio.NewReaderSize(nil, 64<<10)
 	}
+	rd.br.Reset(r)
 	return rd.br
 }
 

@@ -34,7 +34,9 @@ type Reader struct {
 // NewReader returns a Reader over r, an already decompressed stream. source
 // names the stream (a file name or s3:// URL) in the errors Next returns.
 func NewReader(r io.Reader, source string) *Reader {
-	return &Reader{br: bufio.NewReaderSize(r, 64<<10), source: source}
+	br := bufio.NewReaderSize(nil, 64<<10) // never r itself, so Reset cannot make a loop
+	br.Reset(r)
+	return &Reader{br: br, source: source}
 }
 
 // Reset makes the Reader read a new stream, keeping its buffers.

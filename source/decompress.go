@@ -25,10 +25,9 @@ type Decompressor struct {
 // previous reader returned is no longer valid.
 func (d *Decompressor) Reset(r io.Reader) (io.Reader, error) {
 	if d.br == nil {
-		d.br = bufio.NewReaderSize(r, 128<<10)
-	} else {
-		d.br.Reset(r)
+		d.br = bufio.NewReaderSize(nil, 128<<10) // never r itself, see bufio.NewReaderSize
 	}
+	d.br.Reset(r)
 	magic, err := d.br.Peek(4)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("cannot read: %w", err)

@@ -64,6 +64,12 @@ type session struct {
 	rep      *Report
 	actors   map[string]*Actor
 	ctReqIDs map[string]bool // S3 request ids of CloudTrail data events in the evidence
+	evidence []evidenceTime  // when each request was, and which log saw it
+}
+
+type evidenceTime struct {
+	t      time.Time
+	source string
 }
 
 func newSession(ctx context.Context, db *store.DB, kind, value string, opts Options) *session {
@@ -123,6 +129,7 @@ func (s *session) add(r request) {
 		s.actors[id] = a
 	}
 	a.Requests++
+	s.evidence = append(s.evidence, evidenceTime{r.t, r.source})
 	if a.FirstSeen.IsZero() || r.t.Before(a.FirstSeen) {
 		a.FirstSeen = r.t
 	}
@@ -359,8 +366,9 @@ func (s *session) attribute() error {
 	// Role sessions named after an instance, and VPC endpoints, from the
 	// CloudTrail events of the same IPs.
 	for ip, at := range byIP {
-		rows, err := s.query(`SELECT DISTINCT coalesce(regexp_extract(useridentity.arn, 'assumed-role/[^/]+/(i-[0-9a-f]+)$', 1), ''), coalesce(vpcendpointid, '')
-			FROM cloudtrail_logs WHERE sourceipaddress = ? AND eventtimestamp >= ? AND eventtimestamp < ?`, ip, s.from, s.to)
+		rows, err := s.query(`SELECT coalesce(regexp_extract(useridentity.arn, 'assumed-role/[^/]+/(i-[0-9a-f]+)$', 1), '') AS inst, coalesce(vpcendpointid, '') AS vpce
+			FROM cloudtrail_logs WHERE sourceipaddress = ? AND eventtimestamp >= ? AND eventtimestamp < ?
+			GROUP BY ALL ORDER BY count(*) DESC, inst, vpce`, ip, s.from, s.to)
 		if err != nil {
 			return err
 		}
@@ -370,10 +378,12 @@ func (s *session) attribute() error {
 				rows.Close()
 				return err
 			}
+			// The most frequent first: an address may reach AWS through
+			// several endpoints.
 			if inst != "" && at.InstanceID == "" {
 				at.Kind, at.InstanceID = "ec2-instance", inst
 			}
-			if vpce != "" {
+			if vpce != "" && at.VPCEndpoint == "" {
 				at.VPCEndpoint = vpce
 			}
 		}
@@ -517,9 +527,16 @@ func (s *session) timeline() {
 // that follow from it.
 func (s *session) coverage() error {
 	c := Coverage{CloudTrailDays: []string{}, CloudTrailRegions: []string{}, AccessLogBuckets: []string{}, AccessLogDays: []string{}}
-	from, to := s.from, s.to
-	if !s.rep.Window.From.IsZero() {
-		from, to = s.rep.Window.From, s.rep.Window.To.Add(time.Nanosecond)
+	// [from, to): the bounds asked for, or else the span of the evidence.
+	from, to := s.opts.Range.From, s.opts.Range.To
+	if from.IsZero() {
+		from = s.rep.Window.From
+	}
+	if to.IsZero() && !s.rep.Window.To.IsZero() {
+		to = s.rep.Window.To.Add(time.Nanosecond)
+	}
+	if from.IsZero() || to.IsZero() {
+		from, to = s.from, s.to
 	}
 	fromDay, toDay := from.Format("2006-01-02"), to.Format("2006-01-02")
 	for _, q := range []struct {

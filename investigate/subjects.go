@@ -123,19 +123,7 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 		}
 	}
 	if state != nil && !state.Deactivated.IsZero() {
-		after := int64(0)
-		for _, a := range s.rep.Actors {
-			for _, t := range a.times {
-				if t.After(state.Deactivated) {
-					after++
-				}
-			}
-		}
-		if after > 0 {
-			s.finding("high", "after-deactivation", "%d request(s) after the key was deactivated at %s: they were made with another credential of the same principal, or the key was re-activated.", after, state.Deactivated.Format(time.RFC3339))
-		} else {
-			s.finding("info", "deactivated", "The key was deactivated at %s and no request with it or its principal follows.", state.Deactivated.Format(time.RFC3339))
-		}
+		s.afterDeactivation(keyID, state.Deactivated)
 	}
 	s.conclude()
 	return s.rep, nil
@@ -402,6 +390,39 @@ func (s *session) otherKeys(arn, except string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// afterDeactivation reports requests after the key was deactivated: with
+// the key itself (CloudTrail says so: it was re-activated, or the log is
+// wrong), or by its principal in the access logs (other keys, if it has
+// them; otherwise an unknown credential).
+func (s *session) afterDeactivation(keyID string, at time.Time) {
+	var withKey, byPrincipal int64
+	for _, r := range s.evidence {
+		if !r.t.After(at) {
+			continue
+		}
+		if r.source == "cloudtrail" {
+			withKey++
+		} else {
+			byPrincipal++
+		}
+	}
+	var others []string
+	for _, p := range s.rep.Principals {
+		others = append(others, p.OtherKeys...)
+	}
+	when := at.Format(time.RFC3339)
+	switch {
+	case withKey > 0:
+		s.finding("high", "after-deactivation", "%d CloudTrail event(s) were made with %s after it was deactivated at %s: it was re-activated, or another copy of the credential is accepted.", withKey, keyID, when)
+	case byPrincipal > 0 && len(others) == 0:
+		s.finding("high", "after-deactivation", "%d S3 request(s) by the key's principal after the key was deactivated at %s, and no other key of the principal is known: find the credential that made them.", byPrincipal, when)
+	case byPrincipal > 0:
+		s.finding("info", "deactivated", "The key was deactivated at %s; the principal's %d later S3 request(s) were made with its other key(s) (%s), not with %s.", when, byPrincipal, strings.Join(others, ", "), keyID)
+	default:
+		s.finding("info", "deactivated", "The key was deactivated at %s and no request with it or its principal follows.", when)
+	}
 }
 
 // nullTime scans a possibly NULL timestamp into a time.Time (zero for NULL).

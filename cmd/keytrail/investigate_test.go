@@ -91,11 +91,14 @@ func TestInvestigate_Story(t *testing.T) {
 			OtherKeys []string `json:"other_active_keys"`
 		}
 		Actors []struct {
-			SourceIP    string `json:"source_ip"`
-			UserAgent   string `json:"user_agent"`
-			Requests    int
-			Operations  map[string]int
-			Interval    struct{ Median float64; Scheduled bool } `json:"interval_seconds"`
+			SourceIP   string `json:"source_ip"`
+			UserAgent  string `json:"user_agent"`
+			Requests   int
+			Operations map[string]int
+			Interval   struct {
+				Median    float64
+				Scheduled bool
+			} `json:"interval_seconds"`
 			Attribution struct {
 				Kind       string
 				InstanceID string `json:"instance_id"`

@@ -17,6 +17,7 @@ type GenerateOptions struct {
 	DataEvents          bool
 	OrgID               string
 	GzipLevel           int
+	FileMinutes         int
 }
 
 func newGenerateCommand(ios *IO) *cobra.Command {
@@ -40,6 +41,9 @@ the access logs because the trail records no S3 data events.`,
 			cfg := gen.DefaultConfig()
 			cfg.Seed, cfg.Days, cfg.CloudTrailEvents, cfg.AccessLogLines = opts.Seed, opts.Days, opts.Events, opts.Lines
 			cfg.Incident, cfg.DataEvents, cfg.OrgID, cfg.GzipLevel = opts.Incident, opts.DataEvents, opts.OrgID, opts.GzipLevel
+			if opts.FileMinutes > 0 {
+				cfg.CloudTrailFileInterval = time.Duration(opts.FileMinutes) * time.Minute
+			}
 			if opts.Start != "" {
 				t, err := time.Parse("2006-01-02", opts.Start)
 				if err != nil {
@@ -65,5 +69,6 @@ the access logs because the trail records no S3 data events.`,
 	f.BoolVar(&opts.DataEvents, "data-events", false, "the trail records S3 data events")
 	f.StringVar(&opts.OrgID, "org", "", "write an organization trail's layout with this org id (o-…)")
 	f.IntVar(&opts.GzipLevel, "gzip-level", 0, "gzip level of the CloudTrail files (default: fast)")
+	f.IntVar(&opts.FileMinutes, "file-minutes", 0, "minutes between CloudTrail files per account and region (default 5, as CloudTrail)")
 	return cmd
 }

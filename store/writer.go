@@ -201,8 +201,19 @@ func parquetProps() *parquet.WriterProperties {
 		parquet.WithCreatedBy("keytrail"),
 	}
 	for _, c := range uniqueColumns {
-		// Random IDs do not compress: spend no time trying.
-		opts = append(opts, parquet.WithDictionaryFor(c, false), parquet.WithCompressionLevelFor(c, 1))
+		opts = append(opts, parquet.WithDictionaryFor(c, false))
+	}
+	// Large JSON text: min/max statistics help no query and cost a
+	// comparison of every value.
+	for _, c := range []string{"requestparameters", "responseelements", "additionaleventdata", "serviceeventdetails", "eventcontext", "request_uri"} {
+		opts = append(opts, parquet.WithStatsFor(c, false))
+	}
+	// Times arrive nearly in order: deltas take a byte or two.
+	for _, c := range []string{"eventtimestamp", "requesttime"} {
+		opts = append(opts, parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+	}
+	for _, c := range []string{"eventtime", "requestdatetime"} {
+		opts = append(opts, parquet.WithEncodingFor(c, parquet.Encodings.DeltaByteArray))
 	}
 	return parquet.NewWriterProperties(opts...)
 }

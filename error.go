@@ -3,6 +3,7 @@ package keytrail
 import (
 	"errors"
 	"fmt"
+	"io"
 )
 
 // Error codes of keytrail.Error.
@@ -71,3 +72,28 @@ func (e *FileError) Error() string {
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
+
+// Each reads a file's records with next (a parser's Next method) into rec
+// until the end: a *RecordError goes to reject and reading goes on; any
+// other error ends the file and is returned as fileErr (nil at a clean
+// end); fn is called with each record, and an error from it stops reading
+// and is returned as err.
+func Each[T any](next func(*T) error, rec *T, reject func(*RecordError), fn func(*T) error) (fileErr, err error) {
+	for {
+		e := next(rec)
+		if e == io.EOF {
+			return nil, nil
+		}
+		if e != nil {
+			var re *RecordError
+			if errors.As(e, &re) {
+				reject(re)
+				continue
+			}
+			return e, nil
+		}
+		if err := fn(rec); err != nil {
+			return nil, err
+		}
+	}
+}

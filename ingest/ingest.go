@@ -432,75 +432,47 @@ func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[st
 		}
 		return true
 	}
+	// stored counts a kept row; every few thousand rows it reports progress
+	// and bounds memory for a huge object.
+	store1 := func() error {
+		rows++
+		stored++
+		if stored%8192 != 0 {
+			return nil
+		}
+		progress(false)
+		return w.checkpointLarge(ctx, b, buffered)
+	}
 	var fileErr error
 	switch j.in.Type {
 	case keytrail.CloudTrail:
 		cr := rd.cloudtrail(r, j.obj.Key)
-		var ev keytrail.Event
-		for {
-			err := cr.Next(&ev)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var re *keytrail.RecordError
-				if errors.As(err, &re) {
-					q.add(re)
-					continue
-				}
-				fileErr = err
-				break
-			}
+		fileErr, err = keytrail.Each(cr.Next, &keytrail.Event{}, q.add, func(ev *keytrail.Event) error {
 			if ev.Time.IsZero() {
-				q.add(&keytrail.RecordError{Source: j.obj.Key, Reason: fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String), Raw: eventJSON(&ev)})
-				continue
+				q.add(&keytrail.RecordError{Source: j.obj.Key, Reason: fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String), Raw: eventJSON(ev)})
+				return nil
 			}
 			if !keep(ev.Time) {
-				continue
+				return nil
 			}
-			b.AddEvent(ctPartition(j.obj.Loc, &ev), &ev, j.obj.Key)
-			rows++
-			stored++
-			if stored%8192 == 0 {
-				if err := w.checkpointLarge(ctx, b, buffered); err != nil {
-					return entry, err
-				}
-				progress(false)
-			}
-		}
+			b.AddEvent(ctPartition(j.obj.Loc, ev), ev, j.obj.Key)
+			return store1()
+		})
 		if cr.Kind() == cloudtrail.KindDigest {
 			entry.Note = "digest file: no events"
 		}
 	case keytrail.S3Access:
 		ar := rd.s3access(r, j.obj.Key)
-		var rec keytrail.AccessLogRecord
-		for {
-			err := ar.Next(&rec)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				var re *keytrail.RecordError
-				if errors.As(err, &re) {
-					q.add(re)
-					continue
-				}
-				fileErr = err
-				break
-			}
+		fileErr, err = keytrail.Each(ar.Next, &keytrail.AccessLogRecord{}, q.add, func(rec *keytrail.AccessLogRecord) error {
 			if !keep(rec.Time) {
-				continue
+				return nil
 			}
-			b.AddAccess(s3Partition(j.obj.Loc, &rec), &rec, j.obj.Key)
-			rows++
-			stored++
-			if stored%8192 == 0 {
-				if err := w.checkpointLarge(ctx, b, buffered); err != nil {
-					return entry, err
-				}
-				progress(false)
-			}
-		}
+			b.AddAccess(s3Partition(j.obj.Loc, rec), rec, j.obj.Key)
+			return store1()
+		})
+	}
+	if err != nil {
+		return entry, err
 	}
 	if ctx.Err() != nil {
 		return entry, ctx.Err()

@@ -2,6 +2,7 @@ package investigate
 
 import (
 	"context"
+	"os"
 	"database/sql"
 	"encoding/json"
 	"fmt"
@@ -65,6 +66,8 @@ type session struct {
 	actors   map[string]*Actor
 	ctReqIDs map[string]bool // S3 request ids of CloudTrail data events in the evidence
 	evidence []evidenceTime  // when each request was, and which log saw it
+	usage    []keyUse        // loadKeyUsage
+	iamKeys  []KeyState      // loadIAMKeys
 }
 
 type evidenceTime struct {
@@ -80,6 +83,10 @@ func newSession(ctx context.Context, db *store.DB, kind, value string, opts Opti
 }
 
 func (s *session) query(q string, args ...any) (*sql.Rows, error) {
+	if os.Getenv("KEYTRAIL_DEBUG_SQL") != "" {
+		start := time.Now()
+		defer func() { fmt.Fprintf(os.Stderr, "%6.3fs %.100s\n", time.Since(start).Seconds(), strings.Join(strings.Fields(q), " ")) }()
+	}
 	rows, err := s.db.QueryContext(s.ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot query the store: %w", err)
@@ -334,60 +341,72 @@ func (s *session) attribute() error {
 	for ip := range ips {
 		byIP[ip] = classify(ip)
 	}
-	// EC2 launches and network interfaces that assigned a private IP.
-	for ip, at := range byIP {
-		if at.Kind != "private" && at.Kind != "public" {
-			continue
-		}
-		rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(useridentity.arn, ''), responseelements FROM cloudtrail_logs
-			WHERE eventsource = 'ec2.amazonaws.com' AND eventname IN ('RunInstances', 'CreateNetworkInterface', 'AssignPrivateIpAddresses', 'AssociateAddress')
-			AND errorcode IS NULL AND instr(responseelements, ?) > 0 ORDER BY eventtimestamp`, `"`+ip+`"`)
-		if err != nil {
+	// EC2 launches and network interfaces that assigned an address: one
+	// scan for all of them (they are few), matched here.
+	rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(useridentity.arn, ''), coalesce(responseelements, '') FROM cloudtrail_logs
+		WHERE eventsource = 'ec2.amazonaws.com' AND eventname IN ('RunInstances', 'CreateNetworkInterface', 'AssignPrivateIpAddresses', 'AssociateAddress')
+		AND errorcode IS NULL ORDER BY eventtimestamp`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var name, by, resp string
+		var t time.Time
+		if err := rows.Scan(&name, &t, &by, &resp); err != nil {
+			rows.Close()
 			return err
 		}
-		for rows.Next() {
-			var name, by string
-			var t time.Time
-			var resp sql.NullString
-			if err := rows.Scan(&name, &t, &by, &resp); err != nil {
-				rows.Close()
-				return err
+		for ip, at := range byIP {
+			if (at.Kind != "private" && at.Kind != "public" && at.Kind != "ec2-instance") || !strings.Contains(resp, `"`+ip+`"`) {
+				continue
 			}
-			if id := instanceWithIP(resp.String, ip); id != "" || name == "CreateNetworkInterface" {
-				at.Kind = "ec2-instance"
-				at.InstanceID = id
-				at.AssignedAt = t.UTC().Format(time.RFC3339)
-				at.AssignedBy = by
+			if id := instanceWithIP(resp, ip); id != "" || name == "CreateNetworkInterface" {
+				at.Kind, at.InstanceID = "ec2-instance", id
+				at.AssignedAt, at.AssignedBy = t.UTC().Format(time.RFC3339), by
+				byIP[ip] = at
 			}
 		}
-		rows.Close()
-		byIP[ip] = at
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
 	}
 	// Role sessions named after an instance, and VPC endpoints, from the
-	// CloudTrail events of the same IPs.
-	for ip, at := range byIP {
-		rows, err := s.query(`SELECT coalesce(regexp_extract(useridentity.arn, 'assumed-role/[^/]+/(i-[0-9a-f]+)$', 1), '') AS inst, coalesce(vpcendpointid, '') AS vpce
-			FROM cloudtrail_logs WHERE sourceipaddress = ? AND eventtimestamp >= ? AND eventtimestamp < ?
-			GROUP BY ALL ORDER BY count(*) DESC, inst, vpce`, ip, s.from, s.to)
+	// CloudTrail events of the same addresses: one scan, the most frequent
+	// first (an address may reach AWS through several endpoints).
+	if len(byIP) > 0 {
+		ips := slices.Sorted(mapsKeys(byIP))
+		args := []any{s.from, s.to}
+		for _, ip := range ips {
+			args = append(args, ip)
+		}
+		rows, err := s.query(`SELECT sourceipaddress, coalesce(regexp_extract(useridentity.arn, 'assumed-role/[^/]+/(i-[0-9a-f]+)$', 1), '') AS inst, coalesce(vpcendpointid, '') AS vpce
+			FROM cloudtrail_logs WHERE eventtimestamp >= ? AND eventtimestamp < ? AND sourceipaddress IN (?`+strings.Repeat(", ?", len(ips)-1)+`)
+			GROUP BY ALL ORDER BY count(*) DESC, 1, 2, 3`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
-			var inst, vpce string
-			if err := rows.Scan(&inst, &vpce); err != nil {
+			var ip, inst, vpce string
+			if err := rows.Scan(&ip, &inst, &vpce); err != nil {
 				rows.Close()
 				return err
 			}
-			// The most frequent first: an address may reach AWS through
-			// several endpoints.
+			at := byIP[ip]
 			if inst != "" && at.InstanceID == "" {
 				at.Kind, at.InstanceID = "ec2-instance", inst
 			}
 			if vpce != "" && at.VPCEndpoint == "" {
 				at.VPCEndpoint = vpce
 			}
+			byIP[ip] = at
 		}
 		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	for ip, at := range byIP {
 		at.Description = describe(ip, at)
 		byIP[ip] = at
 	}
@@ -538,38 +557,30 @@ func (s *session) coverage() error {
 	if from.IsZero() || to.IsZero() {
 		from, to = s.from, s.to
 	}
-	fromDay, toDay := from.Format("2006-01-02"), to.Format("2006-01-02")
-	for _, q := range []struct {
-		sql string
-		out *[]string
-	}{
-		{`SELECT DISTINCT date FROM cloudtrail_logs WHERE date BETWEEN ? AND ? ORDER BY 1`, &c.CloudTrailDays},
-		{`SELECT DISTINCT region FROM cloudtrail_logs WHERE date BETWEEN ? AND ? ORDER BY 1`, &c.CloudTrailRegions},
-		{`SELECT DISTINCT bucket FROM s3_access_logs WHERE date BETWEEN ? AND ? ORDER BY 1`, &c.AccessLogBuckets},
-		{`SELECT DISTINCT date FROM s3_access_logs WHERE date BETWEEN ? AND ? ORDER BY 1`, &c.AccessLogDays},
-	} {
-		rows, err := s.query(q.sql, fromDay, toDay)
-		if err != nil {
-			return err
+	fromDay, toDay := from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02")
+	// Days, regions and buckets come from the manifest: no scan.
+	ctDays, regions, buckets, s3Days := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for _, f := range s.db.Manifest.Files {
+		p := f.Partition
+		if p.Day < fromDay || p.Day > toDay {
+			continue
 		}
-		for rows.Next() {
-			var v sql.NullString
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
-			if v.Valid {
-				*q.out = append(*q.out, v.String)
-			}
+		if f.Table == store.TableCloudTrail {
+			ctDays[p.Day], regions[p.Region] = true, true
+		} else {
+			s3Days[p.Day], buckets[p.Bucket] = true, true
 		}
-		rows.Close()
 	}
-	if err := s.db.QueryRowContext(s.ctx, `SELECT count(*) FROM cloudtrail_logs WHERE eventsource = 's3.amazonaws.com' AND eventcategory = 'Data'
-		AND date BETWEEN ? AND ?`, fromDay, toDay).Scan(&c.S3DataEvents); err != nil {
-		return fmt.Errorf("cannot query the store: %w", err)
+	c.CloudTrailDays, c.CloudTrailRegions = slices.Sorted(mapsKeys(ctDays)), slices.Sorted(mapsKeys(regions))
+	c.AccessLogDays, c.AccessLogBuckets = slices.Sorted(mapsKeys(s3Days)), slices.Sorted(mapsKeys(buckets))
+	if len(c.CloudTrailDays) > 0 {
+		if err := s.db.QueryRowContext(s.ctx, `SELECT count(*) FROM cloudtrail_logs WHERE eventsource = 's3.amazonaws.com' AND eventcategory = 'Data'
+			AND eventtimestamp >= ? AND eventtimestamp < ?`, from, to).Scan(&c.S3DataEvents); err != nil {
+			return fmt.Errorf("cannot query the store: %w", err)
+		}
 	}
 	s.rep.Coverage = c
-	win := fromDay + " to " + to.Add(-time.Nanosecond).Format("2006-01-02")
+	win := fromDay + " to " + toDay
 	if len(c.CloudTrailDays) == 0 {
 		s.finding("warning", "no-cloudtrail", "The store holds no CloudTrail events for %s: management calls with the key are invisible. Ingest the trail's logs (keytrail ingest --cloudtrail …).", win)
 	} else if c.S3DataEvents == 0 {

@@ -52,36 +52,25 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 		p.Source = append(p.Source, source)
 		return p
 	}
-	// 1. CloudTrail events made with the key.
-	rows, err := s.query(`SELECT coalesce(useridentity.arn, ''), coalesce(useridentity.type, ''), count(*), min(eventtimestamp), max(eventtimestamp)
-		FROM cloudtrail_logs WHERE useridentity.accesskeyid = ? AND eventtimestamp >= ? AND eventtimestamp < ? GROUP BY ALL ORDER BY 3 DESC`, keyID, s.from, s.to)
-	if err != nil {
+	// 1. CloudTrail events made with the key, and every long-term key each
+	// principal used (for the ambiguity check), in one scan.
+	if err := s.loadKeyUsage(keyID); err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var arn, typ string
-		var n int64
-		var first, last time.Time
-		if err := rows.Scan(&arn, &typ, &n, &first, &last); err != nil {
-			rows.Close()
-			return nil, err
+	for _, u := range s.usage {
+		if u.key == keyID && u.arn != "" {
+			p := addP(u.arn, u.typ, "cloudtrail")
+			p.Events, p.FirstSeen, p.LastSeen = u.events, u.first, u.last
 		}
-		if arn == "" {
-			continue
-		}
-		p := addP(arn, typ, "cloudtrail")
-		p.Events, p.FirstSeen, p.LastSeen = n, first.UTC(), last.UTC()
 	}
-	rows.Close()
 	// 2. IAM events that name the key: who owns it, and its life.
-	keys, err := s.keyEvents(`instr(requestparameters, ?) > 0 OR instr(responseelements, ?) > 0`, `"`+keyID+`"`, `"`+keyID+`"`)
-	if err != nil {
+	if err := s.loadIAMKeys(); err != nil {
 		return nil, err
 	}
 	var state *KeyState
-	for i := range keys {
-		if keys[i].KeyID == keyID {
-			state = &keys[i]
+	for i := range s.iamKeys {
+		if s.iamKeys[i].KeyID == keyID {
+			state = &s.iamKeys[i]
 		}
 	}
 	if state != nil && state.User != "" {
@@ -97,11 +86,7 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 	// Other keys of the principals make access-log attribution ambiguous.
 	for _, arn := range order {
 		p := principals[arn]
-		others, err := s.otherKeys(arn, keyID)
-		if err != nil {
-			return nil, err
-		}
-		p.OtherKeys = others
+		p.OtherKeys = s.otherKeys(arn, keyID)
 		s.rep.Principals = append(s.rep.Principals, *p)
 	}
 	if state != nil {
@@ -137,20 +122,34 @@ func PrincipalReport(ctx context.Context, db *store.DB, arn string, opts Options
 		return nil, err
 	}
 	s := newSession(ctx, db, "principal", arn, opts)
-	p := Principal{ARN: arn, Source: []string{"flag"}}
-	if err := db.QueryRowContext(ctx, `SELECT count(*), min(eventtimestamp), max(eventtimestamp), coalesce(any_value(useridentity.type), '')
-		FROM cloudtrail_logs WHERE useridentity.arn = ? AND eventtimestamp >= ? AND eventtimestamp < ?`, arn, s.from, s.to).Scan(&p.Events, nullTime{&p.FirstSeen}, nullTime{&p.LastSeen}, &p.Type); err != nil {
-		return nil, fmt.Errorf("cannot query the store: %w", err)
-	}
-	keys, err := s.otherKeys(arn, "")
-	if err != nil {
+	if err := s.loadKeyUsage(""); err != nil {
 		return nil, err
 	}
-	p.OtherKeys = keys
-	s.rep.Principals = append(s.rep.Principals, p)
+	if err := s.loadIAMKeys(); err != nil {
+		return nil, err
+	}
+	p := Principal{ARN: arn, Source: []string{"flag"}, OtherKeys: s.otherKeys(arn, "")}
+	for _, u := range s.usage {
+		if u.arn == arn {
+			p.Type = u.typ
+		}
+	}
 	if err := s.ctEvidence(`useridentity.arn = ?`, arn); err != nil {
 		return nil, err
 	}
+	for _, r := range s.evidence {
+		if r.source != "cloudtrail" {
+			continue
+		}
+		p.Events++
+		if p.FirstSeen.IsZero() || r.t.Before(p.FirstSeen) {
+			p.FirstSeen = r.t
+		}
+		if r.t.After(p.LastSeen) {
+			p.LastSeen = r.t
+		}
+	}
+	s.rep.Principals = append(s.rep.Principals, p)
 	if err := s.principalRequests([]string{arn}); err != nil {
 		return nil, err
 	}
@@ -269,15 +268,15 @@ func (s *session) principalRequests(arns []string) error {
 	return nil
 }
 
-// keyEvents reads the IAM key-management events matching cond and returns
-// each key's life: owner, creation, deactivation, deletion.
-func (s *session) keyEvents(cond string, args ...any) ([]KeyState, error) {
+// loadIAMKeys reads every IAM key-management event in the store (there are
+// few) into s.iamKeys: each key's owner, creation, deactivation, deletion.
+func (s *session) loadIAMKeys() error {
 	rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
 		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
 		FROM cloudtrail_logs WHERE eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey')
-		AND errorcode IS NULL AND (`+cond+`) ORDER BY eventtimestamp`, args...)
+		AND errorcode IS NULL ORDER BY eventtimestamp`)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer rows.Close()
 	states := map[string]*KeyState{}
@@ -286,7 +285,7 @@ func (s *session) keyEvents(cond string, args ...any) ([]KeyState, error) {
 		var name, account, callerARN, callerName, reqText, respText string
 		var t time.Time
 		if err := rows.Scan(&name, &t, &account, &callerARN, &callerName, &reqText, &respText); err != nil {
-			return nil, err
+			return err
 		}
 		var req struct {
 			UserName    string `json:"userName"`
@@ -337,51 +336,32 @@ func (s *session) keyEvents(cond string, args ...any) ([]KeyState, error) {
 			st.Deleted = t.UTC()
 		}
 	}
-	out := make([]KeyState, 0, len(order))
 	for _, id := range order {
-		out = append(out, *states[id])
+		s.iamKeys = append(s.iamKeys, *states[id])
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // otherKeys lists the long-term keys other than except that the principal
-// used, or that IAM events created for it, and that were not deactivated or
-// deleted before the window.
-func (s *session) otherKeys(arn, except string) ([]string, error) {
+// used in the window, or that IAM events created for it and that were not
+// deactivated or deleted before the window.
+func (s *session) otherKeys(arn, except string) []string {
 	set := map[string]bool{}
-	rows, err := s.query(`SELECT DISTINCT useridentity.accesskeyid FROM cloudtrail_logs
-		WHERE useridentity.arn = ? AND useridentity.accesskeyid LIKE 'AKIA%' AND useridentity.accesskeyid <> ? AND eventtimestamp >= ? AND eventtimestamp < ?`,
-		arn, except, s.from, s.to)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			rows.Close()
-			return nil, err
+	for _, u := range s.usage {
+		if u.arn == arn && u.key != except && strings.HasPrefix(u.key, "AKIA") {
+			set[u.key] = true
 		}
-		set[k] = true
 	}
-	rows.Close()
-	if i := strings.Index(arn, ":user/"); i > 0 {
-		user := arn[i+len(":user/"):]
-		user = user[strings.LastIndex(user, "/")+1:]
-		states, err := s.keyEvents(`instr(requestparameters, ?) > 0 OR instr(responseelements, ?) > 0`, `"userName":"`+user+`"`, `"userName":"`+user+`"`)
-		if err != nil {
-			return nil, err
+	for _, st := range s.iamKeys {
+		if st.KeyID == except || st.User != arn {
+			continue
 		}
-		for _, st := range states {
-			if st.KeyID == except || st.User != arn {
-				continue
-			}
-			gone := st.Deleted
-			if !st.Deactivated.IsZero() && (gone.IsZero() || st.Deactivated.Before(gone)) {
-				gone = st.Deactivated
-			}
-			if (gone.IsZero() || gone.After(s.from)) && (st.Created.IsZero() || st.Created.Before(s.to)) {
-				set[st.KeyID] = true
-			}
+		gone := st.Deleted
+		if !st.Deactivated.IsZero() && (gone.IsZero() || st.Deactivated.Before(gone)) {
+			gone = st.Deactivated
+		}
+		if (gone.IsZero() || gone.After(s.from)) && (st.Created.IsZero() || st.Created.Before(s.to)) {
+			set[st.KeyID] = true
 		}
 	}
 	out := make([]string, 0, len(set))
@@ -389,7 +369,35 @@ func (s *session) otherKeys(arn, except string) ([]string, error) {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out, nil
+	return out
+}
+
+// keyUse is how often a principal used one access key in the window.
+type keyUse struct {
+	arn, typ, key string
+	events        int64
+	first, last   time.Time
+}
+
+// loadKeyUsage reads, in one scan, which principals used keyID and which
+// long-term keys (AKIA…) every principal used in the window.
+func (s *session) loadKeyUsage(keyID string) error {
+	rows, err := s.query(`SELECT coalesce(useridentity.arn, ''), coalesce(useridentity.type, ''), useridentity.accesskeyid, count(*), min(eventtimestamp), max(eventtimestamp)
+		FROM cloudtrail_logs WHERE eventtimestamp >= ? AND eventtimestamp < ?
+		AND (useridentity.accesskeyid = ? OR useridentity.accesskeyid LIKE 'AKIA%') GROUP BY ALL ORDER BY 4 DESC, 1, 3`, s.from, s.to, keyID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var u keyUse
+		if err := rows.Scan(&u.arn, &u.typ, &u.key, &u.events, &u.first, &u.last); err != nil {
+			return err
+		}
+		u.first, u.last = u.first.UTC(), u.last.UTC()
+		s.usage = append(s.usage, u)
+	}
+	return rows.Err()
 }
 
 // afterDeactivation reports requests after the key was deactivated: with

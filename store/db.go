@@ -25,6 +25,7 @@ type DB struct {
 	db        *sql.DB
 	connector *duckdb.Connector
 	Manifest  *Manifest
+	Dir       string // the store's directory
 }
 
 // DBOptions tune a session.
@@ -49,7 +50,10 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 		return nil, err
 	}
 	var setup []string
-	setup = append(setup, "SET TimeZone='UTC'", "SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false")
+	setup = append(setup, "SET TimeZone='UTC'", "SET autoinstall_known_extensions=false", "SET autoload_known_extensions=false",
+		// Investigations run a dozen queries over the same files: read each
+		// footer once.
+		"SET parquet_metadata_cache=true")
 	if opts.Threads > 0 {
 		setup = append(setup, fmt.Sprintf("SET threads=%d", opts.Threads))
 	}
@@ -88,7 +92,7 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 		connector.Close()
 		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
 	}
-	d := &DB{Conn: conn, db: db, connector: connector, Manifest: m}
+	d := &DB{Conn: conn, db: db, connector: connector, Manifest: m, Dir: s.Dir}
 	if err := installTrino(ctx, conn); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("cannot prepare the SQL session: %w", err)

@@ -42,11 +42,7 @@ without rows inside days that have some. Times are UTC.`,
 			if opts.Format != "table" && opts.Format != "json" {
 				return flagErrorf("--format must be table or json, not %q", opts.Format)
 			}
-			st, err := openStore(g, false)
-			if err != nil {
-				return err
-			}
-			db, err := st.OpenDB(cmd.Context(), store.DBOptions{ReadOnly: true})
+			db, err := openDB(cmd.Context(), g, store.DBOptions{})
 			if err != nil {
 				return err
 			}
@@ -55,7 +51,7 @@ without rows inside days that have some. Times are UTC.`,
 			if err != nil {
 				return err
 			}
-			rep := coverageReport{Store: st.Dir, Files: len(db.Manifest.Files), Sources: len(db.Manifest.Sources), Coverage: cov}
+			rep := coverageReport{Store: db.Dir, Files: len(db.Manifest.Files), Sources: len(db.Manifest.Sources), Coverage: cov}
 			for _, f := range db.Manifest.Files {
 				rep.Bytes += f.Bytes
 			}

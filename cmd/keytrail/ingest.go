@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -163,6 +164,17 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected and %d files not read to their end", sum.Rejected, len(sum.FileErrors))
 	}
 	return nil
+}
+
+// openDB opens a read-only SQL session over the store named by the global
+// flags; the caller closes it.
+func openDB(ctx context.Context, g *GlobalOptions, opts store.DBOptions) (*store.DB, error) {
+	st, err := openStore(g, false)
+	if err != nil {
+		return nil, err
+	}
+	opts.ReadOnly = true
+	return st.OpenDB(ctx, opts)
 }
 
 // openSource returns the Source for a --cloudtrail or --s3-access-logs value.

@@ -70,17 +70,13 @@ func runInvestigate(ctx context.Context, ios *IO, g *GlobalOptions, opts *Invest
 	if err != nil {
 		return &FlagError{Err: err}
 	}
-	st, err := openStore(g, false)
-	if err != nil {
-		return err
-	}
-	db, err := st.OpenDB(ctx, store.DBOptions{ReadOnly: true})
+	db, err := openDB(ctx, g, store.DBOptions{})
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if len(db.Manifest.Files) == 0 {
-		return keytrail.Errorf(keytrail.ENOTFOUND, "the store %s is empty: ingest logs first (keytrail ingest --cloudtrail DIR --s3-access-logs DIR)", st.Dir)
+		return keytrail.Errorf(keytrail.ENOTFOUND, "the store %s is empty: ingest logs first (keytrail ingest --cloudtrail DIR --s3-access-logs DIR)", db.Dir)
 	}
 	rep, err := run(ctx, db, value, investigate.Options{Range: r, Principals: opts.Principals})
 	if err != nil {

@@ -119,54 +119,31 @@ func parseFile(out *bufio.Writer, errOut io.Writer, name string, t keytrail.LogT
 	}
 	enc := json.NewEncoder(out)
 	enc.SetEscapeHTML(false)
+	print := func(rec any) error {
+		if err := enc.Encode(rec); err != nil {
+			return fmt.Errorf("cannot write output: %w", err)
+		}
+		n++
+		return nil
+	}
+	reject := func(re *keytrail.RecordError) { report(re) }
+	var fileErr error
 	switch t {
 	case keytrail.CloudTrail:
 		cr := cloudtrail.NewReader(r, name)
-		var ev keytrail.Event
-		for {
-			err := cr.Next(&ev)
-			if err == io.EOF {
-				break
-			}
-			var re *keytrail.RecordError
-			if errors.As(err, &re) {
-				report(err)
-				continue
-			}
-			if err != nil {
-				report(err)
-				break
-			}
-			if err := enc.Encode(&ev); err != nil {
-				return n, problems, fmt.Errorf("cannot write output: %w", err)
-			}
-			n++
-		}
+		fileErr, err = keytrail.Each(cr.Next, &keytrail.Event{}, reject, func(ev *keytrail.Event) error { return print(ev) })
 		if cr.Kind() == cloudtrail.KindDigest && !quiet {
 			fmt.Fprintf(errOut, "keytrail: %s: a CloudTrail digest file (integrity hashes, not events): skipped\n", name)
 		}
 	case keytrail.S3Access:
 		ar := s3access.NewReader(r, name)
-		var rec keytrail.AccessLogRecord
-		for {
-			err := ar.Next(&rec)
-			if err == io.EOF {
-				break
-			}
-			var re *keytrail.RecordError
-			if errors.As(err, &re) {
-				report(err)
-				continue
-			}
-			if err != nil {
-				report(err)
-				break
-			}
-			if err := enc.Encode(&rec); err != nil {
-				return n, problems, fmt.Errorf("cannot write output: %w", err)
-			}
-			n++
-		}
+		fileErr, err = keytrail.Each(ar.Next, &keytrail.AccessLogRecord{}, reject, func(rec *keytrail.AccessLogRecord) error { return print(rec) })
+	}
+	if err != nil {
+		return n, problems, err
+	}
+	if fileErr != nil {
+		report(fileErr)
 	}
 	return n, problems, nil
 }

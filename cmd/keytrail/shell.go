@@ -24,11 +24,7 @@ const shellHelp = `Enter Athena SQL ending with ';' (it may span lines). Command
 
 // runShell reads statements from the terminal until .quit or end of input.
 func runShell(ctx context.Context, ios *IO, g *GlobalOptions, opts *QueryOptions) error {
-	st, err := openStore(g, false)
-	if err != nil {
-		return err
-	}
-	db, err := st.OpenDB(ctx, store.DBOptions{ReadOnly: true})
+	db, err := openDB(ctx, g, store.DBOptions{})
 	if err != nil {
 		return err
 	}
@@ -53,7 +49,7 @@ func runShell(ctx context.Context, ios *IO, g *GlobalOptions, opts *QueryOptions
 	}
 	defer rl.Close()
 	rl.CaptureExitSignal()
-	fmt.Fprintf(ios.Err, "keytrail %s — SQL over %s (%d files). .help for help, .quit to leave.\n", version(), st.Dir, len(db.Manifest.Files))
+	fmt.Fprintf(ios.Err, "keytrail %s — SQL over %s (%d files). .help for help, .quit to leave.\n", version(), db.Dir, len(db.Manifest.Files))
 	format, timer := "table", false
 	if opts.Format != "table" {
 		format = opts.Format

@@ -2,11 +2,11 @@ package investigate
 
 import (
 	"context"
-	"os"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -85,7 +85,9 @@ func newSession(ctx context.Context, db *store.DB, kind, value string, opts Opti
 func (s *session) query(q string, args ...any) (*sql.Rows, error) {
 	if os.Getenv("KEYTRAIL_DEBUG_SQL") != "" {
 		start := time.Now()
-		defer func() { fmt.Fprintf(os.Stderr, "%6.3fs %.100s\n", time.Since(start).Seconds(), strings.Join(strings.Fields(q), " ")) }()
+		defer func() {
+			fmt.Fprintf(os.Stderr, "%6.3fs %.100s\n", time.Since(start).Seconds(), strings.Join(strings.Fields(q), " "))
+		}()
 	}
 	rows, err := s.db.QueryContext(s.ctx, q, args...)
 	if err != nil {

@@ -16,10 +16,11 @@ const (
 	compactMaxFile  = 16 << 20  // files smaller than this are merged
 	compactMaxBytes = 256 << 20 // a merged file stays below this
 	compactMinFiles = 8         // a partition is compacted once it has this many small files
+	compactRowGroup = 32 << 10  // DuckDB holds a row group in memory while it writes it
 )
 
 // Compact merges the small files of each given partition that has
-// compactMinFiles or more of them into one file, in time order, commits the
+// compactMinFiles or more of them into one file, commits the
 // swap in one manifest delta and removes the merged files. A partition thus
 // keeps a handful of files however often it is fed, and a bulk ingest,
 // which writes each partition in one or two files, costs no rewrite.
@@ -69,7 +70,7 @@ func (s *Store) Compact(ctx context.Context, m *Manifest, parts []Partition) (in
 	return merged, nil
 }
 
-// merge writes the rows of files, in time order, into one new file in
+// merge writes the rows of files, in file order, into one new file in
 // partition p and moves it into place (uncommitted). DuckDB does the work:
 // it reads and writes Parquet on all cores, in bounded memory.
 func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileEntry) (FileEntry, error) {
@@ -88,16 +89,14 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 			entry.MaxTime = f.MaxTime
 		}
 	}
-	order := "eventtimestamp"
-	if p.Table == TableS3Access {
-		order = "requesttime"
-	}
 	db, err := s.compactDB()
 	if err != nil {
 		return FileEntry{}, err
 	}
-	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s]) ORDER BY %s) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
-		strings.Join(list, ", "), order, quote(tmp), zstdLevel, rowGroupRows)
+	// No ORDER BY: a sort must hold the partition in memory, and the rows
+	// arrive nearly in time order anyway; the copy streams.
+	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s])) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
+		strings.Join(list, ", "), quote(tmp), zstdLevel, compactRowGroup)
 	res, err := db.ExecContext(ctx, q)
 	if err != nil {
 		os.Remove(tmp)
@@ -135,7 +134,7 @@ func (s *Store) compactDB() (*sql.DB, error) {
 		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
 	}
 	db.SetMaxOpenConns(1)
-	for _, q := range []string{"SET TimeZone='UTC'", "SET memory_limit='192MB'", "SET preserve_insertion_order=false",
+	for _, q := range []string{"SET TimeZone='UTC'", "SET memory_limit='192MB'", "SET preserve_insertion_order=false", "SET threads=1",
 		"SET temp_directory=" + quote(s.path(tmpDir))} {
 		if _, err := db.Exec(q); err != nil {
 			db.Close()

@@ -199,9 +199,9 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	if s.Interrupted {
 		status = "interrupted after"
 	}
-	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range, %s rejected; %s objects already stored; store +%s\n",
+	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range, %s rejected; %s objects already stored; store %s\n",
 		status, count(int64(s.Files)), bytesHuman(s.Bytes), s.Elapsed.Seconds(), count(s.Records), count(s.OutOfRange),
-		count(s.Rejected), count(int64(s.Unchanged)), bytesHuman(s.StoreBytes))
+		count(s.Rejected), count(int64(s.Unchanged)), signedBytes(s.StoreBytes))
 	if s.Digests > 0 {
 		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
 	}
@@ -279,6 +279,14 @@ func count(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// signedBytes formats a change of size: +1.2 MiB, -3.0 KiB.
+func signedBytes(n int64) string {
+	if n < 0 {
+		return "-" + bytesHuman(-n)
+	}
+	return "+" + bytesHuman(n)
 }
 
 // bytesHuman formats a byte count for people.

@@ -199,14 +199,15 @@ func TestQuery_Pruning(t *testing.T) {
 		all, _ := filepath.Glob(filepath.Join(st, "cloudtrail", "*", "*", "*", "*.parquet"))
 		return read, len(all)
 	}
-	for _, q := range []string{
-		`SELECT count(*) FROM cloudtrail_logs WHERE "timestamp" = '2024/05/07'`,
-		`SELECT count(*) FROM cloudtrail_logs WHERE year = '2024' AND month = '05' AND day = '07'`,
-		`SELECT count(*) FROM cloudtrail_logs WHERE region = 'eu-west-1'`,
+	for _, tt := range []struct{ q, glob string }{
+		{`SELECT count(*) FROM cloudtrail_logs WHERE "timestamp" = '2024/05/07'`, "*/*/date=2024-05-07/*.parquet"},
+		{`SELECT count(*) FROM cloudtrail_logs WHERE year = '2024' AND month = '05' AND day = '07'`, "*/*/date=2024-05-07/*.parquet"},
+		{`SELECT count(*) FROM cloudtrail_logs WHERE region = 'eu-west-1'`, "*/region=eu-west-1/*/*.parquet"},
 	} {
-		read, total := files(q)
-		if read == 0 || read*2 > total {
-			t.Errorf("%s reads %d of %d files", q, read, total)
+		want, _ := filepath.Glob(filepath.Join(st, "cloudtrail", tt.glob))
+		read, total := files(tt.q)
+		if read != len(want) || read == total {
+			t.Errorf("%s reads %d of %d files, want the %d of its partitions", tt.q, read, total, len(want))
 		}
 	}
 	if read, total := files(`SELECT count(*) FROM cloudtrail_logs`); read != total {

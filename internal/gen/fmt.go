@@ -142,47 +142,17 @@ func appendJSONString(b []byte, s string) []byte {
 
 // appendKV appends ,"key":"value" (or without the comma when first).
 func appendKV(b []byte, key, val string) []byte {
-	if len(b) > 0 {
-		switch b[len(b)-1] {
-		case '{', '[':
-		default:
-			b = append(b, ',')
-		}
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return appendJSONString(b, val)
+	return appendJSONString(appendKey(b, key), val)
 }
 
 // appendKRaw appends ,"key":raw where raw is already JSON.
 func appendKRaw(b []byte, key, raw string) []byte {
-	if len(b) > 0 {
-		switch b[len(b)-1] {
-		case '{', '[':
-		default:
-			b = append(b, ',')
-		}
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return append(b, raw...)
+	return append(appendKey(b, key), raw...)
 }
 
 // appendKInt appends ,"key":n.
 func appendKInt(b []byte, key string, n int64) []byte {
-	if len(b) > 0 {
-		switch b[len(b)-1] {
-		case '{', '[':
-		default:
-			b = append(b, ',')
-		}
-	}
-	b = append(b, '"')
-	b = append(b, key...)
-	b = append(b, '"', ':')
-	return strconv.AppendInt(b, n, 10)
+	return strconv.AppendInt(appendKey(b, key), n, 10)
 }
 
 // appendKey appends ,"key": ready for a value.

@@ -49,7 +49,7 @@ type Options struct {
 	// Workers parse objects concurrently; default GOMAXPROCS.
 	Workers int
 	// FlushBytes is how much a worker buffers before writing Parquet;
-	// default 24 MiB (a huge object may take twice that before it is written).
+	// default 48 MiB (a huge object may take twice that before it is written).
 	FlushBytes int64
 	// NoCompact leaves small files as they are.
 	NoCompact bool
@@ -109,7 +109,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opts.FlushBytes <= 0 {
-		opts.FlushBytes = 24 << 20
+		opts.FlushBytes = 48 << 20
 	}
 	sum := &Summary{Store: st.Dir, Range: opts.Range.String()}
 	if err := st.Lock(ctx, opts.Wait); err != nil {

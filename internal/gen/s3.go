@@ -677,15 +677,7 @@ func (src *s3Source) fillIncident(e *incReq) {
 		q.remoteIP, q.ctIP, q.vpce = IncidentIP, IncidentIP, IncidentVPCEndpoint
 		q.ua = IncidentUserAgent
 		q.srcRegion = IncidentRegion
-		b = append(b, "backups/db-"...)
-		y, mo, d, h, mi, _ := civil(e.sched)
-		b = append4(b, y)
-		b = append2(b, mo)
-		b = append2(b, d)
-		b = append(b, '-')
-		b = append2(b, h)
-		b = append2(b, mi)
-		b = append(b, ".sql.gz"...)
+		b = appendBackupKey(b, e.sched)
 		q.size = e.size
 		q.turn = r.between(12, 45)
 		q.total = q.turn + int(q.size/int64(r.between(40, 70)<<10)) + r.between(5, 40)
@@ -705,15 +697,7 @@ func (src *s3Source) fillIncident(e *incReq) {
 			if e.kind == incLaptopHead {
 				q.op = opHead
 			}
-			b = append(b, "backups/db-"...)
-			y, mo, d, h, mi, _ := civil(e.sched)
-			b = append4(b, y)
-			b = append2(b, mo)
-			b = append2(b, d)
-			b = append(b, '-')
-			b = append2(b, h)
-			b = append2(b, mi)
-			b = append(b, ".sql.gz"...)
+			b = appendBackupKey(b, e.sched)
 			q.size = e.size
 			if q.op == opGet {
 				q.sent = e.size
@@ -983,4 +967,18 @@ func urlEncodeQuery(b []byte, s string) []byte {
 		b = append(b, '%', hexUpper[c>>4], hexUpper[c&15])
 	}
 	return b
+}
+
+// appendBackupKey appends the object key of the incident's dump taken at
+// unix time t: backups/db-YYYYMMDD-HHMM.sql.gz.
+func appendBackupKey(b []byte, t int64) []byte {
+	y, mo, d, h, mi, _ := civil(t)
+	b = append(b, "backups/db-"...)
+	b = append4(b, y)
+	b = append2(b, mo)
+	b = append2(b, d)
+	b = append(b, '-')
+	b = append2(b, h)
+	b = append2(b, mi)
+	return append(b, ".sql.gz"...)
 }

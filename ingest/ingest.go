@@ -441,7 +441,7 @@ func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[st
 			return nil
 		}
 		progress(false)
-		return w.checkpointLarge(ctx, b, buffered)
+		return w.checkpointLarge(b, buffered)
 	}
 	var fileErr error
 	switch j.in.Type {
@@ -507,7 +507,7 @@ func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[st
 // times the flush size, buffered rows are written to (uncommitted) files.
 const hardFlushFactor = 2
 
-func (w *run) checkpointLarge(ctx context.Context, b *store.Batch, buffered func() int64) error {
+func (w *run) checkpointLarge(b *store.Batch, buffered func() int64) error {
 	if buffered() < hardFlushFactor*w.opts.FlushBytes {
 		return nil
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -74,14 +73,8 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 			"SET lock_configuration=true",
 		)
 	}
-	connector, err := duckdb.NewConnector("", func(execer driver.ExecerContext) error {
-		for _, q := range []string{"SET TimeZone='UTC'"} {
-			if _, err := execer.ExecContext(ctx, q, nil); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	// The session uses one connection, set up below; no per-connection hook.
+	connector, err := duckdb.NewConnector("", nil)
 	if err != nil {
 		return nil, fmt.Errorf("cannot start DuckDB: %w", err)
 	}

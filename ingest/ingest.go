@@ -252,7 +252,7 @@ func (w *run) work(ctx context.Context, jobs []job) error {
 		}()
 	}
 feed:
-	for _, u := range units(jobs) {
+	for _, u := range units(jobs, w.opts.Workers) {
 		select {
 		case ch <- u:
 		case <-ctx.Done():
@@ -268,29 +268,47 @@ feed:
 	return ctx.Err()
 }
 
-// units groups the (sorted) jobs by what their keys say of account, region,
-// bucket and day, so that one worker reads all the objects of a partition
-// and writes it in one file rather than two workers writing half each.
-func units(jobs []job) [][]job {
-	var out [][]job
+// units groups the (sorted) jobs by the day their keys name (and bucket,
+// for access logs), so that one worker reads all the objects of a day and
+// writes its rows in one file. When the jobs span few days, a day is split
+// by account and region, so that every worker has work.
+func units(jobs []job, workers int) [][]job {
+	days := map[string]bool{}
+	for _, j := range jobs {
+		days[j.obj.Loc.Date.Format("2006-01-02")] = true
+	}
+	split := len(days) < 2*workers
 	key := func(j job) string {
 		l := j.obj.Loc
 		if l.Date.IsZero() {
 			return filepath.Dir(j.obj.Key)
 		}
-		return l.Account + "/" + l.Region + "/" + l.Bucket + "/" + l.Date.Format("2006-01-02") + "/" + filepath.Dir(j.obj.Key)
+		k := l.Bucket + "/" + l.Date.Format("2006-01-02")
+		if split {
+			k += "/" + l.Account + "/" + l.Region
+		}
+		return k
 	}
-	for i, j := range jobs {
-		if i == 0 || key(j) != key(jobs[i-1]) {
+	byKey := map[string]int{}
+	var out [][]job
+	for _, j := range jobs {
+		k := key(j)
+		i, ok := byKey[k]
+		if !ok {
+			i = len(out)
+			byKey[k] = i
 			out = append(out, nil)
 		}
-		out[len(out)-1] = append(out[len(out)-1], j)
+		out[i] = append(out[i], j)
 	}
 	return out
 }
 
-// worker reads jobs into its own batches, committing at object boundaries
-// once enough is buffered, so that a commit never holds part of an object.
+// worker reads units of jobs into its own batches. Buffered rows are written
+// as row groups of the unit's open files whenever FlushBytes are buffered;
+// the files are closed and committed with their objects at the end of each
+// unit (or after commitFlushes flushes, at an object boundary), so that a
+// commit never holds part of an object.
 func (w *run) worker(ctx context.Context, units <-chan []job) error {
 	batches := map[string]*store.Batch{}
 	rd := &readers{}
@@ -308,11 +326,22 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 		}
 		return n
 	}
+	flushes := 0
+	flush := func() error {
+		flushes++
+		for _, b := range batches {
+			if err := b.Flush(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	commit := func() error {
 		// Encoding Parquet takes long: only publishing and committing hold
 		// the lock the other workers need.
+		flushes = 0
 		for _, b := range batches {
-			if err := b.Flush(); err != nil {
+			if err := b.Finish(); err != nil {
 				return err
 			}
 		}
@@ -352,17 +381,29 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 			}
 			done = append(done, entry)
 			if buffered() >= w.opts.FlushBytes {
-				if err := commit(); err != nil {
+				if err := flush(); err != nil {
 					return err
+				}
+				if flushes >= commitFlushes {
+					if err := commit(); err != nil {
+						return err
+					}
 				}
 			}
 		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err := commit(); err != nil {
+			return err
+		}
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
-	return commit()
+	return nil
 }
+
+// commitFlushes bounds the work an interrupted ingest loses: a unit larger
+// than this many flushes is committed in parts (more files for its day).
+const commitFlushes = 16
 
 // readObject parses one object into the batches and returns its manifest
 // entry. Rows outside the job's spans are counted and dropped; rejected

@@ -68,6 +68,9 @@ type session struct {
 	evidence []evidenceTime  // when each request was, and which log saw it
 	usage    []keyUse        // loadKeyUsage
 	iamKeys  []KeyState      // loadIAMKeys
+	mgmt     []mgmtEvent     // loadMgmt
+	// mgmtLoaded is set once loadMgmt has read s.mgmt.
+	mgmtLoaded bool
 }
 
 type evidenceTime struct {
@@ -345,33 +348,23 @@ func (s *session) attribute() error {
 	}
 	// EC2 launches and network interfaces that assigned an address: one
 	// scan for all of them (they are few), matched here.
-	rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(useridentity.arn, ''), coalesce(responseelements, '') FROM cloudtrail_logs
-		WHERE eventsource = 'ec2.amazonaws.com' AND eventname IN ('RunInstances', 'CreateNetworkInterface', 'AssignPrivateIpAddresses', 'AssociateAddress')
-		AND errorcode IS NULL ORDER BY eventtimestamp`)
-	if err != nil {
+	if err := s.loadMgmt(); err != nil {
 		return err
 	}
-	for rows.Next() {
-		var name, by, resp string
-		var t time.Time
-		if err := rows.Scan(&name, &t, &by, &resp); err != nil {
-			rows.Close()
-			return err
+	for _, e := range s.mgmt {
+		if e.source != "ec2.amazonaws.com" {
+			continue
 		}
 		for ip, at := range byIP {
-			if (at.Kind != "private" && at.Kind != "public" && at.Kind != "ec2-instance") || !strings.Contains(resp, `"`+ip+`"`) {
+			if (at.Kind != "private" && at.Kind != "public" && at.Kind != "ec2-instance") || !strings.Contains(e.resp, `"`+ip+`"`) {
 				continue
 			}
-			if id := instanceWithIP(resp, ip); id != "" || name == "CreateNetworkInterface" {
+			if id := instanceWithIP(e.resp, ip); id != "" || e.name == "CreateNetworkInterface" {
 				at.Kind, at.InstanceID = "ec2-instance", id
-				at.AssignedAt, at.AssignedBy = t.UTC().Format(time.RFC3339), by
+				at.AssignedAt, at.AssignedBy = e.t.Format(time.RFC3339), e.callerARN
 				byIP[ip] = at
 			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	// Role sessions named after an instance, and VPC endpoints, from the
 	// CloudTrail events of the same addresses: one scan, the most frequent
@@ -568,7 +561,10 @@ func (s *session) coverage() error {
 			continue
 		}
 		if f.Table == store.TableCloudTrail {
-			ctDays[p.Day], regions[p.Region] = true, true
+			ctDays[p.Day] = true
+			for _, r := range f.Regions {
+				regions[r] = true
+			}
 		} else {
 			s3Days[p.Day], buckets[p.Bucket] = true, true
 		}

@@ -5,8 +5,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -52,15 +54,16 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 		p.Source = append(p.Source, source)
 		return p
 	}
-	// 1. CloudTrail events made with the key, and every long-term key each
-	// principal used (for the ambiguity check), in one scan.
-	if err := s.loadKeyUsage(keyID); err != nil {
+	// 1. CloudTrail events made with the key: evidence, and its principals.
+	if err := s.ctEvidence(`useridentity.accesskeyid = ?`, keyID); err != nil {
 		return nil, err
 	}
-	for _, u := range s.usage {
-		if u.key == keyID && u.arn != "" {
-			p := addP(u.arn, u.typ, "cloudtrail")
-			p.Events, p.FirstSeen, p.LastSeen = u.events, u.first, u.last
+	arns := map[string]bool{}
+	for _, a := range s.actors {
+		for p := range a.principals {
+			if strings.HasPrefix(p, "arn:") {
+				arns[p] = true
+			}
 		}
 	}
 	// 2. IAM events that name the key: who owns it, and its life.
@@ -74,9 +77,26 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 		}
 	}
 	if state != nil && state.User != "" {
+		arns[state.User] = true
+	}
+	for _, arn := range opts.Principals {
+		arns[arn] = true
+	}
+	// 3. How often each principal used the key, and which other long-term
+	// keys it used (for the ambiguity check), in one scan.
+	if err := s.loadKeyUsage(keyID, slices.Sorted(maps.Keys(arns))); err != nil {
+		return nil, err
+	}
+	for _, u := range s.usage {
+		if u.key == keyID && u.arn != "" {
+			p := addP(u.arn, u.typ, "cloudtrail")
+			p.Events, p.FirstSeen, p.LastSeen = u.events, u.first, u.last
+		}
+	}
+	if state != nil && state.User != "" {
 		addP(state.User, "IAMUser", "iam-event")
 	}
-	// 3. Principals given by the user.
+	// 4. Principals given by the user.
 	for _, arn := range opts.Principals {
 		addP(arn, "", "flag")
 	}
@@ -92,10 +112,7 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 	if state != nil {
 		s.rep.Keys = append(s.rep.Keys, *state)
 	}
-	// Evidence.
-	if err := s.ctEvidence(`useridentity.accesskeyid = ?`, keyID); err != nil {
-		return nil, err
-	}
+	// Access-log evidence.
 	if err := s.principalRequests(order); err != nil {
 		return nil, err
 	}
@@ -122,7 +139,7 @@ func PrincipalReport(ctx context.Context, db *store.DB, arn string, opts Options
 		return nil, err
 	}
 	s := newSession(ctx, db, "principal", arn, opts)
-	if err := s.loadKeyUsage(""); err != nil {
+	if err := s.loadKeyUsage("", []string{arn}); err != nil {
 		return nil, err
 	}
 	if err := s.loadIAMKeys(); err != nil {
@@ -271,22 +288,16 @@ func (s *session) principalRequests(arns []string) error {
 // loadIAMKeys reads every IAM key-management event in the store (there are
 // few) into s.iamKeys: each key's owner, creation, deactivation, deletion.
 func (s *session) loadIAMKeys() error {
-	rows, err := s.query(`SELECT eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
-		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
-		FROM cloudtrail_logs WHERE eventsource = 'iam.amazonaws.com' AND eventname IN ('CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey')
-		AND errorcode IS NULL ORDER BY eventtimestamp`)
-	if err != nil {
+	if err := s.loadMgmt(); err != nil {
 		return err
 	}
-	defer rows.Close()
 	states := map[string]*KeyState{}
 	var order []string
-	for rows.Next() {
-		var name, account, callerARN, callerName, reqText, respText string
-		var t time.Time
-		if err := rows.Scan(&name, &t, &account, &callerARN, &callerName, &reqText, &respText); err != nil {
-			return err
+	for _, e := range s.mgmt {
+		if e.source != "iam.amazonaws.com" {
+			continue
 		}
+		name, t, account, callerARN, callerName := e.name, e.t, e.account, e.callerARN, e.callerName
 		var req struct {
 			UserName    string `json:"userName"`
 			AccessKeyID string `json:"accessKeyId"`
@@ -298,8 +309,8 @@ func (s *session) loadIAMKeys() error {
 				AccessKeyID string `json:"accessKeyId"`
 			} `json:"accessKey"`
 		}
-		json.Unmarshal([]byte(reqText), &req)
-		json.Unmarshal([]byte(respText), &resp)
+		json.Unmarshal([]byte(e.req), &req)
+		json.Unmarshal([]byte(e.resp), &resp)
 		id := req.AccessKeyID
 		if id == "" {
 			id = resp.AccessKey.AccessKeyID
@@ -339,6 +350,41 @@ func (s *session) loadIAMKeys() error {
 	for _, id := range order {
 		s.iamKeys = append(s.iamKeys, *states[id])
 	}
+	return nil
+}
+
+// mgmtEvent is an IAM key-management event or an EC2 event that assigns
+// addresses.
+type mgmtEvent struct {
+	source, name                              string
+	t                                         time.Time
+	account, callerARN, callerName, req, resp string
+}
+
+// loadMgmt reads, once and in one scan, the successful IAM key-management
+// and EC2 address events of the whole store (there are few; a key's
+// creation or an instance's launch may precede the window) into s.mgmt.
+func (s *session) loadMgmt() error {
+	if s.mgmtLoaded {
+		return nil
+	}
+	rows, err := s.query(`SELECT eventsource, eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
+		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
+		FROM cloudtrail_logs WHERE eventname IN ('CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'RunInstances', 'CreateNetworkInterface', 'AssignPrivateIpAddresses', 'AssociateAddress')
+		AND eventsource IN ('iam.amazonaws.com', 'ec2.amazonaws.com') AND errorcode IS NULL ORDER BY eventtimestamp`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e mgmtEvent
+		if err := rows.Scan(&e.source, &e.name, &e.t, &e.account, &e.callerARN, &e.callerName, &e.req, &e.resp); err != nil {
+			return err
+		}
+		e.t = e.t.UTC()
+		s.mgmt = append(s.mgmt, e)
+	}
+	s.mgmtLoaded = true
 	return rows.Err()
 }
 
@@ -380,11 +426,19 @@ type keyUse struct {
 }
 
 // loadKeyUsage reads, in one scan, which principals used keyID and which
-// long-term keys (AKIA…) every principal used in the window.
-func (s *session) loadKeyUsage(keyID string) error {
+// long-term keys (AKIA…) the principals arns used in the window.
+func (s *session) loadKeyUsage(keyID string, arns []string) error {
+	args := []any{s.from, s.to, keyID}
+	in := "NULL"
+	if len(arns) > 0 {
+		in = "?" + strings.Repeat(", ?", len(arns)-1)
+		for _, a := range arns {
+			args = append(args, a)
+		}
+	}
 	rows, err := s.query(`SELECT coalesce(useridentity.arn, ''), coalesce(useridentity.type, ''), useridentity.accesskeyid, count(*), min(eventtimestamp), max(eventtimestamp)
 		FROM cloudtrail_logs WHERE eventtimestamp >= ? AND eventtimestamp < ?
-		AND (useridentity.accesskeyid = ? OR useridentity.accesskeyid LIKE 'AKIA%') GROUP BY ALL ORDER BY 4 DESC, 1, 3`, s.from, s.to, keyID)
+		AND (useridentity.accesskeyid = ? OR (useridentity.arn IN (`+in+`) AND useridentity.accesskeyid LIKE 'AKIA%')) GROUP BY ALL ORDER BY 4 DESC, 1, 3`, args...)
 	if err != nil {
 		return err
 	}

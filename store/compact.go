@@ -88,6 +88,12 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 		if f.MaxTime.After(entry.MaxTime) {
 			entry.MaxTime = f.MaxTime
 		}
+		for _, a := range f.Accounts {
+			entry.Accounts = insertSorted(entry.Accounts, a)
+		}
+		for _, r := range f.Regions {
+			entry.Regions = insertSorted(entry.Regions, r)
+		}
 	}
 	db, err := s.compactDB()
 	if err != nil {
@@ -95,7 +101,7 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 	}
 	// No ORDER BY: a sort must hold the partition in memory, and the rows
 	// arrive nearly in time order anyway; the copy streams.
-	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s])) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
+	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s], hive_partitioning = false)) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
 		strings.Join(list, ", "), quote(tmp), zstdLevel, compactRowGroup)
 	res, err := db.ExecContext(ctx, q)
 	if err != nil {

@@ -111,19 +111,19 @@ func (d *DB) Close() error {
 // Parquet columns, the hive partition columns, and Athena's partition
 // columns derived from the date.
 func (s *Store) viewSQL(table string, files []*FileEntry) string {
-	var parts string
-	if table == TableCloudTrail {
-		parts = "account, region"
-	} else {
-		parts = "bucket"
+	// CloudTrail's account and region are columns of its files (a file
+	// holds a day); the access logs' bucket is a folder.
+	hive, parts, hiveTypes := "date", "", "{'date': VARCHAR}"
+	if table == TableS3Access {
+		hive, parts, hiveTypes = "bucket, date", "bucket, ", "{'bucket': VARCHAR, 'date': VARCHAR}"
 	}
 	derived := `substr(date, 1, 4) AS year, substr(date, 6, 2) AS month, substr(date, 9, 2) AS day, replace(date, '-', '/') AS "timestamp", date`
 	if len(files) == 0 {
-		nulls := "NULL::VARCHAR AS account, NULL::VARCHAR AS region"
+		nulls := ""
 		if table == TableS3Access {
-			nulls = "NULL::VARCHAR AS bucket"
+			nulls = "NULL::VARCHAR AS bucket, "
 		}
-		return fmt.Sprintf(`SELECT *, %s, NULL::VARCHAR AS year, NULL::VARCHAR AS month, NULL::VARCHAR AS day, NULL::VARCHAR AS "timestamp", NULL::VARCHAR AS date FROM read_parquet(%s)`,
+		return fmt.Sprintf(`SELECT *, %sNULL::VARCHAR AS year, NULL::VARCHAR AS month, NULL::VARCHAR AS day, NULL::VARCHAR AS "timestamp", NULL::VARCHAR AS date FROM read_parquet(%s)`,
 			nulls, quote(s.path(templatePath(table))))
 	}
 	var b strings.Builder
@@ -135,12 +135,8 @@ func (s *Store) viewSQL(table string, files []*FileEntry) string {
 		b.WriteString(quote(s.path(f.Path)))
 	}
 	b.WriteString("]")
-	hiveTypes := "{'account': VARCHAR, 'region': VARCHAR, 'date': VARCHAR}"
-	if table == TableS3Access {
-		hiveTypes = "{'bucket': VARCHAR, 'date': VARCHAR}"
-	}
-	return fmt.Sprintf(`SELECT * EXCLUDE (%s, date), %s, %s FROM read_parquet(%s, hive_partitioning = true, hive_types = %s)`,
-		parts, parts, derived, b.String(), hiveTypes)
+	return fmt.Sprintf(`SELECT * EXCLUDE (%s), %s%s FROM read_parquet(%s, hive_partitioning = true, hive_types = %s)`,
+		hive, parts, derived, b.String(), hiveTypes)
 }
 
 func templatePath(table string) string { return "_schema/" + table + ".parquet" }

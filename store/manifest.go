@@ -25,6 +25,25 @@ type FileEntry struct {
 	Bytes     int64     `json:"bytes"`
 	MinTime   time.Time `json:"min_time"`
 	MaxTime   time.Time `json:"max_time"`
+	// Accounts and Regions a CloudTrail file holds rows of, sorted.
+	Accounts []string `json:"accounts,omitempty"`
+	Regions  []string `json:"regions,omitempty"`
+}
+
+// addGroup notes that the file holds rows of partition p.
+func (f *FileEntry) addGroup(p Partition) {
+	if p.Table == TableCloudTrail {
+		f.Accounts = insertSorted(f.Accounts, p.Account)
+		f.Regions = insertSorted(f.Regions, p.Region)
+	}
+}
+
+// insertSorted adds v to the sorted set list.
+func insertSorted(list []string, v string) []string {
+	if i, found := slices.BinarySearch(list, v); !found {
+		list = slices.Insert(list, i, v)
+	}
+	return list
 }
 
 // Span is a half-open UTC interval [From, To); zero ends are unbounded.

@@ -70,15 +70,18 @@ func TestMergeSpans(t *testing.T) {
 
 func TestPartition_Dir(t *testing.T) {
 	p := store.Partition{Table: store.TableCloudTrail, Account: "111122223333", Region: "us-east-1", Day: "2026-04-24"}
-	if got := p.Dir(); got != "cloudtrail/account=111122223333/region=us-east-1/date=2026-04-24" {
+	// A CloudTrail file holds every account and region of its day.
+	if got := p.Dir(); got != "cloudtrail/date=2026-04-24" {
 		t.Errorf("Dir = %s", got)
+	}
+	if got := p.File(); got != (store.Partition{Table: store.TableCloudTrail, Day: "2026-04-24"}) {
+		t.Errorf("File = %+v", got)
 	}
 	p = store.Partition{Table: store.TableS3Access, Bucket: "../evil/=x", Day: "2026-04-24"}
 	if got := p.Dir(); got != "s3access/bucket=%2E%2E%2Fevil%2F%3Dx/date=2026-04-24" {
 		t.Errorf("Dir = %s", got)
 	}
-	p = store.Partition{Table: store.TableCloudTrail, Day: "2026-04-24"}
-	if got := p.Dir(); got != "cloudtrail/account=unknown/region=unknown/date=2026-04-24" {
-		t.Errorf("Dir = %s", got)
+	if got := p.File(); got != p {
+		t.Errorf("File of an access-log partition = %+v", got)
 	}
 }

@@ -90,6 +90,10 @@ var CloudTrailSchema = arrow.NewSchema([]arrow.Field{
 	field("insightdetails", str),
 	field("eventtimestamp", timestampType),
 	field("source_key", str),
+	// the partition: the account and region of the key layout (where the
+	// trail delivered the event), else those the event names
+	field("account", str),
+	field("region", str),
 }, nil)
 
 // AccessLogSchema is the Parquet schema of the s3access table.
@@ -158,13 +162,14 @@ func appendTime(b array.Builder, t time.Time) {
 
 // eventBuilder accumulates CloudTrail events as Arrow columns.
 type eventBuilder struct {
-	rb *array.RecordBuilder
-	f  []array.Builder
+	rb              *array.RecordBuilder
+	f               []array.Builder
+	account, region string // of every row
 }
 
-func newEventBuilder(mem memory.Allocator) *eventBuilder {
+func newEventBuilder(mem memory.Allocator, account, region string) *eventBuilder {
 	rb := array.NewRecordBuilder(mem, CloudTrailSchema)
-	return &eventBuilder{rb: rb, f: rb.Fields()}
+	return &eventBuilder{rb: rb, f: rb.Fields(), account: account, region: region}
 }
 
 func (b *eventBuilder) Len() int { return b.f[0].Len() }
@@ -210,6 +215,8 @@ func (b *eventBuilder) Append(ev *keytrail.Event, sourceKey string) {
 	appendNS(f[31], ev.InsightDetails)
 	appendTime(f[32], ev.Time)
 	appendS(f[33], sourceKey)
+	appendNS(f[34], keytrail.NullString{String: b.account, Valid: b.account != ""})
+	appendNS(f[35], keytrail.NullString{String: b.region, Valid: b.region != ""})
 }
 
 func appendUserIdentity(sb *array.StructBuilder, u *keytrail.UserIdentity) {

@@ -174,21 +174,30 @@ func (s *Store) Unlock() {
 // path returns the absolute path of a store-relative slash path.
 func (s *Store) path(rel string) string { return filepath.Join(s.Dir, filepath.FromSlash(rel)) }
 
-// Partition identifies one partition folder of a table.
+// Partition identifies one partition of a table: for CloudTrail an account,
+// region and day, for access logs a bucket and day. A CloudTrail file holds
+// every account and region of its day (see Batch), so the folder and the
+// manifest's file entries know only the day: File drops the rest.
 type Partition struct {
 	Table   string
-	Account string // cloudtrail
-	Region  string // cloudtrail
-	Bucket  string // s3access
+	Account string `json:",omitempty"` // cloudtrail
+	Region  string `json:",omitempty"` // cloudtrail
+	Bucket  string `json:",omitempty"` // s3access
 	Day     string // YYYY-MM-DD, UTC
 }
 
-// Dir returns the partition's store-relative folder.
+// File returns the partition of the file that holds p's rows.
+func (p Partition) File() Partition {
+	p.Account, p.Region = "", ""
+	return p
+}
+
+// Dir returns the store-relative folder of p's files.
 func (p Partition) Dir() string {
 	if p.Table == TableS3Access {
 		return p.Table + "/bucket=" + pathValue(p.Bucket) + "/date=" + p.Day
 	}
-	return p.Table + "/account=" + pathValue(p.Account) + "/region=" + pathValue(p.Region) + "/date=" + p.Day
+	return p.Table + "/date=" + p.Day
 }
 
 // pathValue makes a partition value safe as one path element.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -182,8 +183,9 @@ func TestQuery_Errors(t *testing.T) {
 	}
 }
 
-// TestQuery_Pruning: a query bounded by a partition reads only the files
-// of that partition (EXPLAIN ANALYZE counts them).
+// TestQuery_Pruning: a query bounded by a day reads only the files of that
+// day (EXPLAIN ANALYZE counts them); within a file, each row group holds
+// one account and region, so their statistics prune like partitions.
 func TestQuery_Pruning(t *testing.T) {
 	st := sampleStore(t)
 	files := func(q string) (read, total int) {
@@ -196,13 +198,12 @@ func TestQuery_Pruning(t *testing.T) {
 			t.Fatalf("no file count in the plan:\n%s", out)
 		}
 		read, _ = strconv.Atoi(m[1])
-		all, _ := filepath.Glob(filepath.Join(st, "cloudtrail", "*", "*", "*", "*.parquet"))
+		all, _ := filepath.Glob(filepath.Join(st, "cloudtrail", "*", "*.parquet"))
 		return read, len(all)
 	}
 	for _, tt := range []struct{ q, glob string }{
-		{`SELECT count(*) FROM cloudtrail_logs WHERE "timestamp" = '2024/05/07'`, "*/*/date=2024-05-07/*.parquet"},
-		{`SELECT count(*) FROM cloudtrail_logs WHERE year = '2024' AND month = '05' AND day = '07'`, "*/*/date=2024-05-07/*.parquet"},
-		{`SELECT count(*) FROM cloudtrail_logs WHERE region = 'eu-west-1'`, "*/region=eu-west-1/*/*.parquet"},
+		{`SELECT count(*) FROM cloudtrail_logs WHERE "timestamp" = '2024/05/07'`, "date=2024-05-07/*.parquet"},
+		{`SELECT count(*) FROM cloudtrail_logs WHERE year = '2024' AND month = '05' AND day = '07'`, "date=2024-05-07/*.parquet"},
 	} {
 		want, _ := filepath.Glob(filepath.Join(st, "cloudtrail", tt.glob))
 		read, total := files(tt.q)
@@ -212,5 +213,14 @@ func TestQuery_Pruning(t *testing.T) {
 	}
 	if read, total := files(`SELECT count(*) FROM cloudtrail_logs`); read != total {
 		t.Errorf("an unbounded query reads %d of %d files", read, total)
+	}
+	out, errOut, code := query(t, st, "--format", "csv", fmt.Sprintf(`SELECT count(*) FILTER (WHERE stats_min_value <> stats_max_value OR stats_min_value IS NULL), count(*), count(DISTINCT file_name)
+		FROM parquet_metadata('%s/cloudtrail/*/*.parquet') WHERE path_in_schema = 'region'`, st))
+	var mixed, groups, nfiles int
+	if _, err := fmt.Sscanf(strings.Split(out, "\n")[1], "%d,%d,%d", &mixed, &groups, &nfiles); code != 0 || err != nil {
+		t.Fatalf("exit %d, %v: %s%s", code, err, out, errOut)
+	}
+	if mixed != 0 || groups <= nfiles {
+		t.Errorf("%d of %d row groups (in %d files) mix regions; want none, and more row groups than files", mixed, groups, nfiles)
 	}
 }

@@ -26,7 +26,7 @@ const athenaRegex = `([^ ]*) ([^ ]*) \[(.*?)\] ([^ ]*) ([^ ]*) ([^ ]*) ([^ ]*) (
 
 func main() {
 	if len(os.Args) < 3 {
-		fmt.Fprintln(os.Stderr, "usage: benchtool ct-scan|ct-parquet|s3-regex|sql ARGS")
+		fmt.Fprintln(os.Stderr, "usage: benchtool ct-scan|ct-parquet|s3-regex|sql|duckdb ARGS")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -52,6 +52,9 @@ func main() {
 		}
 		out, err = scalar(ctx, fmt.Sprintf(`SELECT count(*), count(DISTINCT r.c5) FROM (SELECT regexp_extract(line, '%s', [%s]) AS r FROM read_csv(%s, columns={'line': 'VARCHAR'}, delim=E'\x01', quote='', escape='', header=false, auto_detect=false))`,
 			strings.ReplaceAll(athenaRegex, "'", "''"), strings.Join(names, ", "), glob(os.Args[2], "")))
+	case "duckdb": // any SQL on an in-memory DuckDB, e.g. parquet_metadata of store files
+		out, err = scalar(ctx, os.Args[2])
+		out = strings.ReplaceAll(out, "; ", "\n")
 	case "sql":
 		var st *store.Store
 		st, err = store.Open(os.Args[2])

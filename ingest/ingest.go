@@ -14,6 +14,7 @@ import (
 	"io"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -53,6 +54,9 @@ type Options struct {
 	FlushBytes int64
 	// NoCompact leaves small files as they are.
 	NoCompact bool
+	// Accounts and Regions, when set, keep only the objects whose key layout
+	// names one of them (objects whose key names none are kept).
+	Accounts, Regions []string
 	// DryRun lists what would be read and reads nothing.
 	DryRun   bool
 	Progress Progress
@@ -73,6 +77,7 @@ type Summary struct {
 	OutOfRange   int64         `json:"records_outside_range"`
 	Rejected     int64         `json:"records_rejected"`
 	FileErrors   []string      `json:"file_errors,omitempty"`
+	Skipped      []string      `json:"prefixes_not_listed,omitempty"`
 	Changed      []string      `json:"changed_objects_skipped,omitempty"`
 	NotLogs      []string      `json:"not_logs_skipped,omitempty"`
 	Warnings     []string      `json:"warnings,omitempty"`
@@ -87,7 +92,7 @@ type Summary struct {
 
 // Problems reports whether anything was rejected or could not be read.
 func (s *Summary) Problems() bool {
-	return s.Rejected > 0 || len(s.FileErrors) > 0
+	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.Skipped) > 0
 }
 
 type job struct {
@@ -183,12 +188,18 @@ func storeBytes(m *store.Manifest) int64 {
 // time spans.
 func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([]job, error) {
 	want := store.Span{From: opts.Range.From, To: opts.Range.To}
+	keep := func(have string, set []string) bool { return have == "" || len(set) == 0 || slices.Contains(set, have) }
 	var jobs []job
 	for _, in := range opts.Inputs {
+		listed := 0
 		err := in.Source.List(ctx, in.Type, opts.Range, opts.Slack, func(o keytrail.Object) error {
 			sum.Listed++
+			listed++
 			if o.Loc.Digest {
 				sum.Digests++
+				return nil
+			}
+			if !keep(o.Loc.Account, opts.Accounts) || !keep(o.Loc.Region, opts.Regions) {
 				return nil
 			}
 			prev := m.Sources[o.Key]
@@ -207,12 +218,37 @@ func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([
 			jobs = append(jobs, job{in: in, obj: o, need: need, prev: prev})
 			return nil
 		})
+		var partial *source.PartialListError
+		if errors.As(err, &partial) {
+			for _, p := range partial.Skipped {
+				sum.Skipped = append(sum.Skipped, fmt.Sprintf("%s: %s (%s)", p.Prefix, p.Reason, p.Code))
+			}
+			err = nil
+		}
 		if err != nil {
 			return nil, fmt.Errorf("cannot list %s: %w", in.Source, err)
+		}
+		if listed == 0 {
+			what, when := "CloudTrail logs", ""
+			if in.Type == keytrail.S3Access {
+				what = "S3 access logs"
+			}
+			if !opts.Range.From.IsZero() || !opts.Range.To.IsZero() {
+				when = " for " + opts.Range.String()
+			}
+			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s holds no %s%s: check the path (%s)", in.Source, what, when, layoutHint(in.Type)))
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].obj.Key < jobs[j].obj.Key })
 	return jobs, nil
+}
+
+// layoutHint says where AWS delivers logs of type t.
+func layoutHint(t keytrail.LogType) string {
+	if t == keytrail.S3Access {
+		return "access logs are named PREFIXYYYY-MM-DD-HH-MM-SS-ID, or PREFIX/ACCOUNT/REGION/BUCKET/YYYY/MM/DD/… when partitioned"
+	}
+	return "CloudTrail delivers to PREFIX/AWSLogs/[o-ORG/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/"
 }
 
 // run is the state shared by the workers of one ingest.
@@ -327,15 +363,6 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 		return n
 	}
 	flushes := 0
-	flush := func() error {
-		flushes++
-		for _, b := range batches {
-			if err := b.Flush(); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
 	commit := func() error {
 		// Encoding Parquet takes long: only publishing and committing hold
 		// the lock the other workers need.
@@ -367,37 +394,62 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 		done = nil
 		return nil
 	}
-	for unit := range units {
-		for _, j := range unit {
-			if ctx.Err() != nil {
-				return nil
-			}
-			entry, err := w.readObject(ctx, j, rd, batches, buffered)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil // interrupted: the object's rows are discarded with the batch
-				}
+	// flush writes the buffers as row groups of the open files, and
+	// commits them every commitFlushes flushes.
+	flush := func() error {
+		flushes++
+		for _, b := range batches {
+			if err := b.Flush(); err != nil {
 				return err
 			}
-			done = append(done, entry)
-			if buffered() >= w.opts.FlushBytes {
-				if err := flush(); err != nil {
-					return err
-				}
-				if flushes >= commitFlushes {
-					if err := commit(); err != nil {
-						return err
-					}
-				}
-			}
 		}
-		if ctx.Err() != nil {
-			return nil
+		if flushes >= commitFlushes {
+			return commit()
+		}
+		return nil
+	}
+	for unit := range units {
+		if err := w.readUnit(ctx, unit, rd, batches, buffered, &done, flush); err != nil || ctx.Err() != nil {
+			return err
 		}
 		if err := commit(); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// readUnit reads the objects of a unit, opened ahead by prefetch, into the
+// batches, flushing and committing as worker says. It returns nil when ctx
+// is cancelled (the caller discards what is not committed).
+func (w *run) readUnit(ctx context.Context, unit []job, rd *readers, batches map[string]*store.Batch, buffered func() int64,
+	done *[]store.SourceEntry, flush func() error) error {
+	chans, release, stop := prefetch(ctx, unit, w.ahead(unit))
+	for i, j := range unit {
+		if ctx.Err() != nil {
+			stop(i)
+			return nil
+		}
+		entry, ok, err := w.readObject(ctx, j, <-chans[i], rd, batches, buffered)
+		release()
+		if err != nil {
+			stop(i + 1)
+			if ctx.Err() != nil {
+				return nil // interrupted: the object's rows are discarded with the batch
+			}
+			return err
+		}
+		if ok {
+			*done = append(*done, entry)
+		}
+		if buffered() >= w.opts.FlushBytes {
+			if err := flush(); err != nil {
+				stop(i + 1)
+				return err
+			}
+		}
+	}
+	stop(len(unit))
 	return nil
 }
 
@@ -409,7 +461,26 @@ const commitFlushes = 16
 // entry. Rows outside the job's spans are counted and dropped; rejected
 // records are quarantined; a file that cannot be read to its end keeps the
 // rows before the problem and is reported.
-func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
+//
+// An object that cannot be opened is reported and left out of the
+// manifest (a later run tries it again); ok is false then. A source that
+// fails in the middle of an object (S3 gave up resuming it) ends the
+// ingest with an error: the unit's rows are discarded and a re-run reads it
+// again.
+func (w *run) readObject(ctx context.Context, j job, o opened, rd *readers, batches map[string]*store.Batch, buffered func() int64) (entry store.SourceEntry, ok bool, err error) {
+	if o.err != nil {
+		if ctx.Err() != nil {
+			return entry, false, ctx.Err()
+		}
+		w.fileError(j.obj.Key, o.err)
+		return entry, false, nil
+	}
+	defer o.rc.Close()
+	entry, err = w.decodeObject(ctx, j, o.rc, rd, batches, buffered)
+	return entry, err == nil, err
+}
+
+func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
 	entry := store.SourceEntry{
 		Key: j.obj.Key, Type: j.in.Type, Size: j.obj.Size, ModTime: j.obj.ModTime, ETag: j.obj.ETag,
 		Ingested: time.Now().UTC(),
@@ -425,13 +496,11 @@ func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[st
 		b = w.st.NewBatch(table)
 		batches[table] = b
 	}
-	rc, err := j.in.Source.Open(ctx, j.obj)
-	if err != nil {
-		return entry, err
-	}
-	defer rc.Close()
 	counted := &countingReader{r: rc}
 	r, err := rd.dec.Reset(counted)
+	if counted.err != nil {
+		return entry, counted.failed(j.obj.Key)
+	}
 	if err != nil {
 		entry.Note = err.Error()
 		w.fileError(j.obj.Key, err)
@@ -517,6 +586,9 @@ func (w *run) readObject(ctx context.Context, j job, rd *readers, batches map[st
 	}
 	if ctx.Err() != nil {
 		return entry, ctx.Err()
+	}
+	if counted.err != nil {
+		return entry, counted.failed(j.obj.Key)
 	}
 	if err := q.close(); err != nil {
 		return entry, err
@@ -649,13 +721,85 @@ func (rd *readers) s3access(r io.Reader, key string) *s3access.Reader {
 	return rd.s3
 }
 
+// countingReader counts the bytes read from a source and keeps the
+// source's own error (not the decoder's).
 type countingReader struct {
-	r io.Reader
-	n int64
+	r   io.Reader
+	n   int64
+	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
 	return n, err
+}
+
+// failed is the error that ends an ingest whose source broke off.
+func (c *countingReader) failed(key string) error {
+	msg := c.err.Error()
+	if !strings.Contains(msg, key) {
+		msg = key + ": " + msg
+	}
+	return fmt.Errorf("cannot read %s after %d bytes; run the same ingest again to go on (what is stored is not read again)", msg, c.n)
+}
+
+// opened is an object opened ahead of its turn, or the error of opening it.
+type opened struct {
+	rc  io.ReadCloser
+	err error
+}
+
+// prefetch opens the unit's objects in order, at most ahead of them before
+// the worker takes them, so that a remote source's latency overlaps the
+// parsing. The worker receives object i from the i-th channel and calls
+// release after it; stop(i) closes what was opened from object i on.
+func prefetch(ctx context.Context, unit []job, ahead int) (chans []chan opened, release func(), stop func(from int)) {
+	ctx, cancel := context.WithCancel(ctx)
+	chans = make([]chan opened, len(unit))
+	for i := range chans {
+		chans[i] = make(chan opened, 1)
+	}
+	sem := make(chan struct{}, max(ahead, 1))
+	go func() {
+		for i, j := range unit {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for k := i; k < len(unit); k++ {
+					chans[k] <- opened{err: ctx.Err()}
+				}
+				return
+			}
+			go func() {
+				rc, err := j.in.Source.Open(ctx, j.obj)
+				chans[i] <- opened{rc: rc, err: err}
+			}()
+		}
+	}()
+	release = func() { <-sem }
+	stop = func(from int) {
+		cancel()
+		for k := from; k < len(unit); k++ {
+			if o := <-chans[k]; o.rc != nil {
+				o.rc.Close()
+			}
+		}
+	}
+	return chans, release, stop
+}
+
+// ahead is how many objects a worker opens before their turn: what the
+// source asks for, shared by the workers, or one.
+func (w *run) ahead(unit []job) int {
+	if len(unit) == 0 {
+		return 1
+	}
+	if c, ok := unit[0].in.Source.(interface{ Concurrency() int }); ok {
+		return max(c.Concurrency()/w.opts.Workers, 1)
+	}
+	return 1
 }

@@ -70,6 +70,7 @@ type s3Body struct {
 	resumes  int   // ranged requests made
 	lastErr  error // why the body last broke
 	closed   bool
+	eof      bool // every byte was returned: further reads return io.EOF
 }
 
 // Read returns the object's next bytes, resuming the download when the
@@ -81,6 +82,9 @@ func (b *s3Body) Read(p []byte) (int, error) {
 	if err := b.ctx.Err(); err != nil {
 		b.drop()
 		return 0, err
+	}
+	if b.eof {
+		return 0, io.EOF
 	}
 	if len(p) == 0 {
 		return 0, nil
@@ -106,6 +110,7 @@ func (b *s3Body) Read(p []byte) (int, error) {
 			// All the bytes are in (a connection that breaks after the last
 			// byte lost nothing).
 			b.drop()
+			b.eof = true
 			return n, io.EOF
 		case err == io.EOF:
 			err = fmt.Errorf("body ended at byte %d of %d: %w", b.off, b.size, io.ErrUnexpectedEOF)

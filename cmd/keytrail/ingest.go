@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +17,7 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // IngestOptions are the flags of `keytrail ingest`.
@@ -31,6 +32,20 @@ type IngestOptions struct {
 	Workers      int
 	FlushBytes   int64
 	Format       string
+	AWS          AWSFlags
+	Accounts     []string
+	Regions      []string
+}
+
+// AWSFlags are the flags of commands that may call AWS.
+type AWSFlags struct {
+	Profile, Region, EndpointURL string
+}
+
+func (a *AWSFlags) add(f *pflag.FlagSet) {
+	f.StringVar(&a.Profile, "profile", "", "AWS profile of the shared config and credentials files (default: the standard credential chain)")
+	f.StringVar(&a.Region, "region", "", "AWS region to start from (a bucket's own region is found automatically)")
+	f.StringVar(&a.EndpointURL, "endpoint-url", "", "S3-compatible server to use instead of AWS, e.g. http://127.0.0.1:9000 (path-style addressing)")
 }
 
 func newIngestCommand(ios *IO, g *GlobalOptions) *cobra.Command {
@@ -38,9 +53,9 @@ func newIngestCommand(ios *IO, g *GlobalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ingest [--from DATE] [--to DATE] [--cloudtrail LOC]... [--s3-access-logs LOC]...",
 		Short: "Read CloudTrail and S3 access logs into the local store",
-		Long: `Read CloudTrail logs and S3 server access logs from local files or folders into
-the store: compact Parquet files partitioned by table, account, region or bucket
-and UTC day.
+		Long: `Read CloudTrail logs and S3 server access logs from local files or folders, or
+straight from S3 buckets (s3://bucket/prefix/), into the store: compact Parquet
+files partitioned by table, bucket and UTC day.
 
 Only what is new is read: objects already in the store (same key and size) are
 skipped, and with --from/--to only the objects whose key layout (AWSLogs/…/YYYY/MM/DD,
@@ -54,12 +69,22 @@ with their source and reason, and summarised at the end; --strict makes them an
 error. An interrupted ingest keeps what it committed; running it again finishes
 the work without duplicating rows.
 
+From S3, only the folders the date range needs are listed (AWSLogs/…/REGION/
+YYYY/MM/DD/ for CloudTrail, organization trails included; date-named or
+date-partitioned access logs), --accounts and --regions narrow that further,
+objects are read concurrently with retries, and a re-run fetches only objects
+not stored yet (same key and ETag): nothing when nothing changed. Credentials
+come from the standard AWS chain (environment, --profile, SSO, instance role).
+Prefixes that cannot be listed (access denied) are named and the rest is read.
+
 EXIT STATUS
   0  done (rejected records are reported but are not an error without --strict)
   1  an error, or rejected records with --strict
   2  usage error`,
 		Example: `  keytrail ingest --cloudtrail ./AWSLogs --from 2026-04-23 --to 2026-04-25
-  keytrail ingest --s3-access-logs ./access-logs --format json`,
+  keytrail ingest --s3-access-logs ./access-logs --format json
+  keytrail ingest --cloudtrail s3://my-trail/AWSLogs/ --from 2026-04-24 --to 2026-04-24 --regions us-east-1
+  keytrail ingest --s3-access-logs s3://my-logs/s3/ --profile ir --dry-run`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runIngest(cmd, ios, g, opts)
@@ -68,8 +93,11 @@ EXIT STATUS
 	f := cmd.Flags()
 	f.StringVar(&opts.From, "from", "", "first UTC day (YYYY-MM-DD) or instant (RFC 3339) to keep")
 	f.StringVar(&opts.To, "to", "", "last UTC day (inclusive) or instant (exclusive) to keep")
-	f.StringArrayVar(&opts.CloudTrail, "cloudtrail", nil, "CloudTrail logs: a file or folder (repeatable)")
-	f.StringArrayVar(&opts.S3AccessLogs, "s3-access-logs", nil, "S3 server access logs: a file or folder (repeatable)")
+	f.StringArrayVar(&opts.CloudTrail, "cloudtrail", nil, "CloudTrail logs: a file, folder or s3://bucket/prefix/ (repeatable)")
+	f.StringArrayVar(&opts.S3AccessLogs, "s3-access-logs", nil, "S3 server access logs: a file, folder or s3://bucket/prefix/ (repeatable)")
+	f.StringSliceVar(&opts.Accounts, "accounts", nil, "only these 12-digit account IDs (comma-separated), as the key layout names them")
+	f.StringSliceVar(&opts.Regions, "regions", nil, "only these regions (comma-separated), as the key layout names them")
+	opts.AWS.add(f)
 	f.BoolVar(&opts.Strict, "strict", false, "exit with an error when any record is rejected")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be read, and read nothing")
 	f.BoolVar(&opts.NoCompact, "no-compact", false, "do not merge small Parquet files after ingesting")
@@ -115,7 +143,7 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		locs []string
 	}{{keytrail.CloudTrail, opts.CloudTrail}, {keytrail.S3Access, opts.S3AccessLogs}} {
 		for _, loc := range spec.locs {
-			src, err := openSource(loc)
+			src, err := openSource(cmd.Context(), loc, opts)
 			if err != nil {
 				return err
 			}
@@ -133,7 +161,7 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 	}
 	iopts := ingest.Options{
 		Inputs: inputs, Range: r, Slack: opts.Slack, Workers: opts.Workers, FlushBytes: opts.FlushBytes,
-		NoCompact: opts.NoCompact, DryRun: opts.DryRun,
+		NoCompact: opts.NoCompact, DryRun: opts.DryRun, Accounts: opts.Accounts, Regions: opts.Regions,
 		Wait: func(holder string) {
 			fmt.Fprintf(ios.Err, "keytrail: waiting for the store %s: it is in use by %s\n", st.Dir, holder)
 		},
@@ -178,9 +206,12 @@ func openDB(ctx context.Context, g *GlobalOptions, opts store.DBOptions) (*store
 }
 
 // openSource returns the Source for a --cloudtrail or --s3-access-logs value.
-func openSource(loc string) (keytrail.Source, error) {
-	if strings.HasPrefix(loc, "s3://") {
-		return nil, keytrail.Errorf(keytrail.EINVALID, "%s: reading from S3 is not available yet; download the logs (aws s3 sync %s ./logs) and ingest the folder", loc, loc)
+func openSource(ctx context.Context, loc string, opts *IngestOptions) (keytrail.Source, error) {
+	if source.IsS3URL(loc) {
+		return source.NewS3(ctx, loc, source.S3Options{
+			Profile: opts.AWS.Profile, Region: opts.AWS.Region, EndpointURL: opts.AWS.EndpointURL,
+			Accounts: opts.Accounts, Regions: opts.Regions,
+		})
 	}
 	return source.NewDir(loc)
 }
@@ -193,6 +224,7 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 		}
 		fmt.Fprintf(w, "dry run: would read %s objects (%s); %s already stored, %s digest files skipped\n",
 			count(int64(s.Files)), bytesHuman(s.Bytes), count(int64(s.Unchanged)), count(int64(s.Digests)))
+		printListProblems(w, s)
 		return
 	}
 	status := "ingested"
@@ -206,14 +238,12 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
 	}
 	for _, e := range s.FileErrors {
-		fmt.Fprintf(w, "  not read to the end: %s\n", e)
+		fmt.Fprintf(w, "  not read in full: %s\n", e)
 	}
 	if n := len(s.NotLogs); n > 0 {
-		fmt.Fprintf(w, "  %d files skipped that are not logs of the type given (first: %s)\n", n, s.NotLogs[0])
+		fmt.Fprintf(w, "  %d objects skipped that are not logs of the type their flag says (first: %s): check --cloudtrail and --s3-access-logs\n", n, s.NotLogs[0])
 	}
-	for _, warn := range s.Warnings {
-		fmt.Fprintf(w, "  warning: %s\n", warn)
-	}
+	printListProblems(w, s)
 	for _, k := range s.Changed {
 		fmt.Fprintf(w, "  changed since it was ingested, skipped (re-reading it would duplicate rows): %s\n", k)
 	}
@@ -222,6 +252,20 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "  run the same command again to finish: what was stored is kept and will not be read twice")
+	}
+}
+
+// printListProblems names the prefixes that could not be listed and the
+// other warnings.
+func printListProblems(w io.Writer, s *ingest.Summary) {
+	for _, p := range s.Skipped {
+		fmt.Fprintf(w, "  not listed, so not read: %s\n", p)
+	}
+	if len(s.Skipped) > 0 {
+		fmt.Fprintln(w, "  grant s3:ListBucket on those prefixes (and s3:GetObject on their objects), or leave them out of the source")
+	}
+	for _, warn := range s.Warnings {
+		fmt.Fprintf(w, "  warning: %s\n", warn)
 	}
 }
 

@@ -1,51 +1,33 @@
 package iamkeys_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"encoding/xml"
 	"errors"
-	"fmt"
-	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 
 	"github.com/keytrail/keytrail"
 	"github.com/keytrail/keytrail/iamkeys"
+	"github.com/keytrail/keytrail/internal/iamtest"
 )
 
-// The fake AWS below speaks the query protocol of IAM (2010-05-08) and STS
-// (2011-06-15) on one loopback server: form-encoded POSTs to /, XML answers,
-// <ErrorResponse> errors. It checks every request's SigV4 signature by signing
-// it again with the secret it knows.
+// The tests ask a fake IAM and STS (internal/iamtest) on a loopback server,
+// which checks every request's SigV4 signature.
 
 const (
 	homeAccount    = "111122223333"
 	foreignAccount = "444455556666"
 	analystARN     = "arn:aws:iam::111122223333:user/analyst"
-	accessKeyID    = "AKIDANALYSTTEST00001" // the credentials Lookup uses
-	secretKey      = "fake/secret/key/for/the/loopback/server"
-	iamNS          = "https://iam.amazonaws.com/doc/2010-05-08/"
-	stsNS          = "https://sts.amazonaws.com/doc/2011-06-15/"
-	pageSize       = 2 // ListAccessKeys page size, so that alice's keys take two pages
 )
 
 // Key ids of the table.
@@ -60,19 +42,6 @@ const (
 	lastUsedAlice = "2026-04-24T13:05:00Z"
 )
 
-type fakeKey struct {
-	id, status      string
-	created         time.Time
-	lastUsed        time.Time // zero: never used
-	service, region string
-}
-
-type fakeUser struct {
-	name, path string
-	created    time.Time
-	keys       []fakeKey
-}
-
 func day(s string) time.Time {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
@@ -81,296 +50,25 @@ func day(s string) time.Time {
 	return t
 }
 
-var fakeUsers = []fakeUser{
-	{name: "alice", path: "/engineering/", created: day("2023-01-10T08:00:00Z"), keys: []fakeKey{
-		{id: aliceUsed, status: "Active", created: day("2024-03-01T09:30:00Z"), lastUsed: day(lastUsedAlice), service: "s3", region: "us-east-1"},
-		{id: aliceOther, status: "Active", created: day("2025-06-01T10:00:00Z")},
-		{id: aliceOld, status: "Inactive", created: day("2023-01-15T11:00:00Z"), lastUsed: day("2023-12-01T00:00:00Z"), service: "iam", region: "us-east-1"},
+// fakeUsers are what IAM and STS know. Alice's three keys take two
+// ListAccessKeys pages (iamtest.PageSize is 2).
+var fakeUsers = []iamtest.User{
+	{Name: "alice", Path: "/engineering/", Created: day("2023-01-10T08:00:00Z"), Keys: []iamtest.Key{
+		{ID: aliceUsed, Status: "Active", Created: day("2024-03-01T09:30:00Z"), LastUsed: utc(lastUsedAlice), Service: "s3", Region: "us-east-1"},
+		{ID: aliceOther, Status: "Active", Created: day("2025-06-01T10:00:00Z")},
+		{ID: aliceOld, Status: "Inactive", Created: day("2023-01-15T11:00:00Z"), LastUsed: utc("2023-12-01T00:00:00Z"), Service: "iam", Region: "us-east-1"},
 	}},
-	{name: "bob", path: "/", created: day("2026-04-20T07:00:00Z"), keys: []fakeKey{
-		{id: bobNever, status: "Active", created: day("2026-04-20T07:05:00Z")},
+	{Name: "bob", Path: "/", Created: day("2026-04-20T07:00:00Z"), Keys: []iamtest.Key{
+		{ID: bobNever, Status: "Active", Created: day("2026-04-20T07:05:00Z")},
 	}},
+	// Keys of homeAccount that no user has: STS knows them, IAM does not.
+	{Keys: []iamtest.Key{{ID: deletedKey, Created: day("2022-05-01T00:00:00Z")}, {ID: temporaryKey, Created: day("2026-04-25T00:00:00Z")}}},
+	{Name: "someone", Account: foreignAccount, Keys: []iamtest.Key{{ID: foreignKey, Created: day("2025-01-01T00:00:00Z")}}},
 }
 
-// keyAccounts are the accounts sts:GetAccessKeyInfo gives for keys that are
-// not a user's in the table (those are in homeAccount).
-var keyAccounts = map[string]string{
-	deletedKey:   homeAccount,
-	foreignKey:   foreignAccount,
-	temporaryKey: homeAccount,
-}
-
-// params are the parameters each action may have besides Action and Version;
-// the required ones are marked with a *.
-var params = map[string][]string{
-	"sts:GetCallerIdentity":    {},
-	"sts:GetAccessKeyInfo":     {"*AccessKeyId"},
-	"iam:GetAccessKeyLastUsed": {"*AccessKeyId"},
-	"iam:GetUser":              {"*UserName"},
-	"iam:ListAccessKeys":       {"*UserName", "Marker", "MaxItems"},
-}
-
-type fakeAWS struct {
-	t   *testing.T
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	deny     map[string]bool // actions answered AccessDenied
-	throttle map[string]int  // actions answered Throttling this many times first
-	calls    []string        // every request's action, in order
-}
-
-func newFake(t *testing.T) *fakeAWS {
-	f := &fakeAWS{t: t, deny: map[string]bool{}, throttle: map[string]int{}}
-	f.srv = httptest.NewServer(f)
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
-// config is an aws.Config pointed at the fake with cfg.BaseEndpoint.
-func (f *fakeAWS) config() aws.Config {
-	return aws.Config{
-		Region:       "us-east-1",
-		Credentials:  credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, ""),
-		BaseEndpoint: aws.String(f.srv.URL),
-	}
-}
-
-func (f *fakeAWS) called() []string {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return slices.Clone(f.calls)
-}
-
-func (f *fakeAWS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(r.Body)
-	if err != nil {
-		f.t.Errorf("reading request: %v", err)
-		return
-	}
-	if r.Method != http.MethodPost || r.URL.Path != "/" || r.Header.Get("Content-Type") != "application/x-www-form-urlencoded" {
-		f.t.Errorf("request %s %s (Content-Type %q): want a form-encoded POST to /", r.Method, r.URL, r.Header.Get("Content-Type"))
-		writeError(w, iamNS, http.StatusBadRequest, "InvalidAction", "not a query request")
-		return
-	}
-	form, err := url.ParseQuery(string(body))
-	if err != nil {
-		f.t.Errorf("request body %q: %v", body, err)
-		writeError(w, iamNS, http.StatusBadRequest, "MalformedQueryString", err.Error())
-		return
-	}
-	var service, ns string
-	switch form.Get("Version") {
-	case "2010-05-08":
-		service, ns = "iam", iamNS
-	case "2011-06-15":
-		service, ns = "sts", stsNS
-	default:
-		f.t.Errorf("request %q: unknown Version", body)
-		writeError(w, iamNS, http.StatusBadRequest, "InvalidAction", "unknown version")
-		return
-	}
-	action := service + ":" + form.Get("Action")
-	allowed, known := params[action]
-	if !known {
-		f.t.Errorf("request %q: unexpected action %s", body, action)
-		writeError(w, ns, http.StatusBadRequest, "InvalidAction", "Could not find operation "+form.Get("Action"))
-		return
-	}
-	for name := range form {
-		if name != "Action" && name != "Version" && !slices.Contains(allowed, name) && !slices.Contains(allowed, "*"+name) {
-			f.t.Errorf("%s: unexpected parameter %s in %q", action, name, body)
-		}
-	}
-	for _, p := range allowed {
-		if strings.HasPrefix(p, "*") && form.Get(p[1:]) == "" {
-			f.t.Errorf("%s: missing parameter %s in %q", action, p[1:], body)
-			writeError(w, ns, http.StatusBadRequest, "ValidationError", "1 validation error detected: "+p[1:]+" must not be null")
-			return
-		}
-	}
-	if code, msg := f.checkSignature(r, body, service); code != "" {
-		writeError(w, ns, http.StatusForbidden, code, msg)
-		return
-	}
-
-	f.mu.Lock()
-	f.calls = append(f.calls, action)
-	denied := f.deny[action]
-	throttled := f.throttle[action] > 0
-	if throttled {
-		f.throttle[action]--
-	}
-	f.mu.Unlock()
-	switch {
-	case throttled:
-		writeError(w, ns, http.StatusBadRequest, "Throttling", "Rate exceeded")
-		return
-	case denied:
-		writeError(w, ns, http.StatusForbidden, "AccessDenied", fmt.Sprintf("User: %s is not authorized to perform: %s because no identity-based policy allows the %s action", analystARN, action, action))
-		return
-	}
-
-	switch action {
-	case "sts:GetCallerIdentity":
-		writeResult(w, ns, "GetCallerIdentity", "<Arn>"+esc(analystARN)+"</Arn><UserId>AIDAANALYST000000001</UserId><Account>"+homeAccount+"</Account>")
-	case "sts:GetAccessKeyInfo":
-		id := form.Get("AccessKeyId")
-		account := keyAccounts[id]
-		if _, _, ok := findKey(id); ok {
-			account = homeAccount
-		}
-		if account == "" {
-			writeError(w, ns, http.StatusBadRequest, "InvalidParameterValue", "Invalid access key id")
-			return
-		}
-		writeResult(w, ns, "GetAccessKeyInfo", "<Account>"+account+"</Account>")
-	case "iam:GetAccessKeyLastUsed":
-		id := form.Get("AccessKeyId")
-		u, k, ok := findKey(id)
-		switch {
-		case !ok && keyAccounts[id] == homeAccount:
-			writeError(w, ns, http.StatusNotFound, "NoSuchEntity", "The Access Key with id "+id+" cannot be found")
-			return
-		case !ok:
-			writeError(w, ns, http.StatusForbidden, "AccessDenied", "User: "+analystARN+" is not authorized to perform: iam:GetAccessKeyLastUsed on resource: access key "+id)
-			return
-		}
-		last := "<ServiceName>N/A</ServiceName><Region>N/A</Region>"
-		if !k.lastUsed.IsZero() {
-			last = "<LastUsedDate>" + k.lastUsed.Format(time.RFC3339) + "</LastUsedDate><ServiceName>" + k.service + "</ServiceName><Region>" + k.region + "</Region>"
-		}
-		writeResult(w, ns, "GetAccessKeyLastUsed", "<UserName>"+esc(u.name)+"</UserName><AccessKeyLastUsed>"+last+"</AccessKeyLastUsed>")
-	case "iam:GetUser":
-		u, ok := findUser(form.Get("UserName"))
-		if !ok {
-			writeError(w, ns, http.StatusNotFound, "NoSuchEntity", "The user with name "+form.Get("UserName")+" cannot be found.")
-			return
-		}
-		writeResult(w, ns, "GetUser", "<User><Path>"+esc(u.path)+"</Path><UserName>"+esc(u.name)+"</UserName><UserId>AIDA"+strings.ToUpper(u.name)+"000000000</UserId><Arn>"+
-			esc("arn:aws:iam::"+homeAccount+":user"+u.path+u.name)+"</Arn><CreateDate>"+u.created.Format(time.RFC3339)+"</CreateDate></User>")
-	case "iam:ListAccessKeys":
-		u, ok := findUser(form.Get("UserName"))
-		if !ok {
-			writeError(w, ns, http.StatusNotFound, "NoSuchEntity", "The user with name "+form.Get("UserName")+" cannot be found.")
-			return
-		}
-		start := 0
-		if m := form.Get("Marker"); m != "" {
-			n, err := strconv.Atoi(strings.TrimPrefix(m, "page-"))
-			if err != nil || !strings.HasPrefix(m, "page-") || n <= 0 || n >= len(u.keys) {
-				f.t.Errorf("ListAccessKeys: Marker %q was not given by the server", m)
-				writeError(w, ns, http.StatusBadRequest, "ValidationError", "bad marker")
-				return
-			}
-			start = n
-		}
-		end := min(start+pageSize, len(u.keys))
-		var b strings.Builder
-		b.WriteString("<AccessKeyMetadata>")
-		for _, k := range u.keys[start:end] {
-			fmt.Fprintf(&b, "<member><UserName>%s</UserName><AccessKeyId>%s</AccessKeyId><Status>%s</Status><CreateDate>%s</CreateDate></member>",
-				esc(u.name), k.id, k.status, k.created.Format(time.RFC3339))
-		}
-		b.WriteString("</AccessKeyMetadata>")
-		if end < len(u.keys) {
-			fmt.Fprintf(&b, "<IsTruncated>true</IsTruncated><Marker>page-%d</Marker>", end)
-		} else {
-			b.WriteString("<IsTruncated>false</IsTruncated>")
-		}
-		writeResult(w, ns, "ListAccessKeys", b.String())
-	}
-}
-
-// checkSignature checks r's SigV4 Authorization header: the scope names
-// service in us-east-1, the key id is the fake's (else InvalidClientTokenId,
-// as AWS says), and the signature is what the fake's secret gives.
-func (f *fakeAWS) checkSignature(r *http.Request, body []byte, service string) (code, msg string) {
-	auth := r.Header.Get("Authorization")
-	rest, ok := strings.CutPrefix(auth, "AWS4-HMAC-SHA256 ")
-	if !ok {
-		f.t.Errorf("request without a SigV4 Authorization header: %q", auth)
-		return "MissingAuthenticationToken", "Request is missing Authentication Token"
-	}
-	fields := map[string]string{}
-	for _, kv := range strings.Split(rest, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-		fields[k] = v
-	}
-	scope := strings.Split(fields["Credential"], "/")
-	if len(scope) != 5 || scope[2] != "us-east-1" || scope[3] != service || scope[4] != "aws4_request" || fields["SignedHeaders"] == "" || fields["Signature"] == "" {
-		f.t.Errorf("Authorization %q: want a credential scope .../us-east-1/%s/aws4_request", auth, service)
-		return "IncompleteSignature", "Authorization header requires a valid Credential"
-	}
-	if scope[0] != accessKeyID {
-		return "InvalidClientTokenId", "The security token included in the request is invalid."
-	}
-	when, err := time.Parse("20060102T150405Z", r.Header.Get("X-Amz-Date"))
-	if err != nil {
-		f.t.Errorf("X-Amz-Date %q: %v", r.Header.Get("X-Amz-Date"), err)
-		return "IncompleteSignature", "missing X-Amz-Date"
-	}
-	again, err := http.NewRequest(r.Method, "http://"+r.Host+r.URL.RequestURI(), bytes.NewReader(body))
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	again.Host = r.Host
-	for _, h := range strings.Split(fields["SignedHeaders"], ";") {
-		if h != "host" && h != "content-length" {
-			again.Header[http.CanonicalHeaderKey(h)] = r.Header.Values(h)
-		}
-	}
-	sum := sha256.Sum256(body)
-	creds := aws.Credentials{AccessKeyID: accessKeyID, SecretAccessKey: secretKey}
-	if err := v4.NewSigner().SignHTTP(context.Background(), creds, again, hex.EncodeToString(sum[:]), service, "us-east-1", when); err != nil {
-		f.t.Fatal(err)
-	}
-	if got := again.Header.Get("Authorization"); got != auth {
-		f.t.Errorf("signature does not verify:\n got  %s\n want %s", auth, got)
-		return "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided."
-	}
-	return "", ""
-}
-
-func findKey(id string) (fakeUser, fakeKey, bool) {
-	for _, u := range fakeUsers {
-		for _, k := range u.keys {
-			if k.id == id {
-				return u, k, true
-			}
-		}
-	}
-	return fakeUser{}, fakeKey{}, false
-}
-
-func findUser(name string) (fakeUser, bool) {
-	for _, u := range fakeUsers {
-		if u.name == name {
-			return u, true
-		}
-	}
-	return fakeUser{}, false
-}
-
-func esc(s string) string {
-	var b strings.Builder
-	_ = xml.EscapeText(&b, []byte(s))
-	return b.String()
-}
-
-func writeResult(w http.ResponseWriter, ns, op, inner string) {
-	w.Header().Set("Content-Type", "text/xml")
-	fmt.Fprintf(w, `<%[1]sResponse xmlns="%[2]s"><%[1]sResult>%[3]s</%[1]sResult><ResponseMetadata><RequestId>7a62c49f-347e-4fc4-9331-6e8eEXAMPLE</RequestId></ResponseMetadata></%[1]sResponse>`, op, ns, inner)
-}
-
-func writeError(w http.ResponseWriter, ns string, status int, code, msg string) {
-	w.Header().Set("Content-Type", "text/xml")
-	w.WriteHeader(status)
-	kind := "Sender"
-	if status >= 500 {
-		kind = "Receiver"
-	}
-	fmt.Fprintf(w, `<ErrorResponse xmlns="%s"><Error><Type>%s</Type><Code>%s</Code><Message>%s</Message></Error><RequestId>4b7f0a8e-EXAMPLE</RequestId></ErrorResponse>`, ns, kind, code, esc(msg))
+// newFake starts the fake IAM and STS, answering as analystARN.
+func newFake(t *testing.T) *iamtest.Server {
+	return iamtest.Start(t, homeAccount, analystARN, fakeUsers...)
 }
 
 // The expected answers.
@@ -509,19 +207,17 @@ func TestLookup(t *testing.T) {
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t)
-			for _, a := range tc.deny {
-				f.deny[a] = true
-			}
+			f.Deny(tc.deny...)
 			for a, n := range tc.throttle {
-				f.throttle[a] = n
+				f.ThrottleNext(a, n)
 			}
 			ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 			defer cancel()
-			got, err := iamkeys.Lookup(ctx, f.config(), tc.key)
+			got, err := iamkeys.Lookup(ctx, f.Config(), tc.key)
 			t.Logf("notes %q; error: %v", got.Notes, err)
 			checkError(t, err, tc.code, tc.errHas)
 			checkOwner(t, got, tc.want, tc.notes)
-			if calls := f.called(); !slices.Equal(calls, tc.calls) {
+			if calls := f.Called(); !slices.Equal(calls, tc.calls) {
 				t.Errorf("requests:\n got  %q\n want %q", calls, tc.calls)
 			}
 		})
@@ -593,7 +289,7 @@ func TestLookupUnreachable(t *testing.T) {
 	endpoint := "http://" + ln.Addr().String()
 	ln.Close() // nothing listens there any more
 	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: &endpoint,
-		Credentials: credentials.NewStaticCredentialsProvider(accessKeyID, secretKey, "")}
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDANALYSTTEST00001", "fake/secret", "")}
 	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
 	defer cancel()
 	got, err := iamkeys.Lookup(ctx, cfg, aliceUsed)
@@ -615,7 +311,7 @@ func TestLookupNoCredentials(t *testing.T) {
 		}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			cfg := f.config()
+			cfg := f.Config()
 			cfg.Credentials = provider
 			got, err := iamkeys.Lookup(t.Context(), cfg, aliceUsed)
 			if !errors.Is(err, iamkeys.ErrNoCredentials) {
@@ -625,14 +321,14 @@ func TestLookupNoCredentials(t *testing.T) {
 			checkOwner(t, got, iamkeys.Owner{KeyID: aliceUsed}, nil)
 		})
 	}
-	if calls := f.called(); len(calls) != 0 {
+	if calls := f.Called(); len(calls) != 0 {
 		t.Errorf("requests without credentials: %q", calls)
 	}
 }
 
 func TestLookupCredentialsRejected(t *testing.T) {
 	f := newFake(t)
-	cfg := f.config()
+	cfg := f.Config()
 	cfg.Credentials = credentials.NewStaticCredentialsProvider("AKIDSOMEONEELSE00001", "wrong", "")
 	got, err := iamkeys.Lookup(t.Context(), cfg, aliceUsed)
 	checkError(t, err, keytrail.EINVALID, []string{"AWS rejected", "InvalidClientTokenId", "--offline"})
@@ -643,7 +339,7 @@ func TestLookupCanceled(t *testing.T) {
 	f := newFake(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := iamkeys.Lookup(ctx, f.config(), aliceUsed)
+	_, err := iamkeys.Lookup(ctx, f.Config(), aliceUsed)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want one wrapping context.Canceled", err)
 	}
@@ -654,13 +350,14 @@ func TestLookupCanceled(t *testing.T) {
 // AWS_ENDPOINT_URL_IAM / AWS_ENDPOINT_URL_STS endpoints from the environment.
 func TestLookupEndpointFromEnvironment(t *testing.T) {
 	f := newFake(t)
+	id, secret := f.Credentials()
 	dir := t.TempDir()
 	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID":           accessKeyID,
-		"AWS_SECRET_ACCESS_KEY":       secretKey,
+		"AWS_ACCESS_KEY_ID":           id,
+		"AWS_SECRET_ACCESS_KEY":       secret,
 		"AWS_REGION":                  "us-east-1",
-		"AWS_ENDPOINT_URL_IAM":        f.srv.URL,
-		"AWS_ENDPOINT_URL_STS":        f.srv.URL,
+		"AWS_ENDPOINT_URL_IAM":        f.URL,
+		"AWS_ENDPOINT_URL_STS":        f.URL,
 		"AWS_CONFIG_FILE":             filepath.Join(dir, "config"),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 		"AWS_EC2_METADATA_DISABLED":   "true",
@@ -684,7 +381,7 @@ func TestLookupEndpointFromEnvironment(t *testing.T) {
 	got, err := iamkeys.Lookup(ctx, cfg, aliceUsed)
 	checkError(t, err, "", nil)
 	checkOwner(t, got, aliceOwner, nil)
-	if calls := f.called(); !slices.Equal(calls, allActions) {
+	if calls := f.Called(); !slices.Equal(calls, allActions) {
 		t.Errorf("requests:\n got  %q\n want %q", calls, allActions)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/iamkeys"
 	"github.com/keytrail/keytrail/store"
 )
 
@@ -21,6 +22,10 @@ import (
 type Options struct {
 	Range      keytrail.TimeRange
 	Principals []string // principals to use besides those the logs name (investigate key)
+	// IAM is what IAM and STS said about the key (investigate key), when
+	// they were asked; IAMError why asking failed, if it did.
+	IAM      *iamkeys.Owner
+	IAMError string
 }
 
 var (

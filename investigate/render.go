@@ -56,6 +56,29 @@ func write(w io.Writer, r *Report, md bool) error {
 			p.item(line)
 		}
 	}
+	if o := r.IAM; o != nil {
+		line := "IAM: key of " + o.ARN
+		if o.ARN == "" {
+			line = "IAM: key of account " + o.Account
+		}
+		if o.LastUsed != nil {
+			line += "; last used " + fmtTime(o.LastUsed.UTC())
+			if o.LastService != "" {
+				line += " on " + o.LastService
+			}
+			if o.LastRegion != "" {
+				line += " in " + o.LastRegion
+			}
+		} else if o.UserName != "" {
+			line += "; never used, IAM says"
+		}
+		for _, k := range o.Keys {
+			if k.ID != r.Subject.Value {
+				line += fmt.Sprintf("; other key %s (%s, created %s)", k.ID, k.Status, k.Created.Format("2006-01-02"))
+			}
+		}
+		p.item(line)
+	}
 	for _, k := range r.Keys {
 		line := "key " + k.KeyID + " of " + k.User
 		if !k.Created.IsZero() {

@@ -8,6 +8,8 @@ package investigate
 
 import (
 	"time"
+
+	"github.com/keytrail/keytrail/iamkeys"
 )
 
 // Report is the result of an investigation. Its JSON form is the contract
@@ -23,6 +25,9 @@ type Report struct {
 	Findings   []Finding   `json:"findings"`
 	Coverage   Coverage    `json:"coverage"`
 	Keys       []KeyState  `json:"keys,omitempty"` // key lifecycle from IAM events
+	// IAM is what IAM said about the key (GetAccessKeyLastUsed,
+	// ListAccessKeys), when it was asked.
+	IAM *iamkeys.Owner `json:"iam,omitempty"`
 }
 
 // Subject is what was investigated.

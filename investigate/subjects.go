@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/iamkeys"
 	"github.com/keytrail/keytrail/store"
 )
 
@@ -82,6 +83,10 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 	for _, arn := range opts.Principals {
 		arns[arn] = true
 	}
+	owner := opts.IAM
+	if owner != nil && owner.ARN != "" {
+		arns[owner.ARN] = true
+	}
 	// 3. How often each principal used the key, and which other long-term
 	// keys it used (for the ambiguity check), in one scan.
 	if err := s.loadKeyUsage(keyID, slices.Sorted(maps.Keys(arns))); err != nil {
@@ -96,9 +101,21 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 	if state != nil && state.User != "" {
 		addP(state.User, "IAMUser", "iam-event")
 	}
+	if owner != nil && owner.ARN != "" {
+		addP(owner.ARN, "IAMUser", "iam-api")
+	}
 	// 4. Principals given by the user.
 	for _, arn := range opts.Principals {
 		addP(arn, "", "flag")
+	}
+	s.rep.IAM = owner
+	if opts.IAMError != "" {
+		s.finding("info", "iam-not-asked", "IAM could not tell the key's owner: %s", opts.IAMError)
+	}
+	if owner != nil {
+		for _, n := range owner.Notes {
+			s.finding("info", "iam-partial", "IAM: %s", n)
+		}
 	}
 	if len(order) == 0 {
 		s.finding("warning", "principal-unknown", "No CloudTrail event in the store was made with %s, and no IAM event names it, so its owner is unknown and the S3 access logs (which record the requester, not the key) cannot be searched. Give the owner with --principal arn:aws:iam::ACCOUNT:user/NAME (the IAM console shows it under the key, or: aws iam get-access-key-last-used --access-key-id %s).", keyID, keyID)
@@ -127,8 +144,37 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 	if state != nil && !state.Deactivated.IsZero() {
 		s.afterDeactivation(keyID, state.Deactivated)
 	}
+	s.iamLastUsed(owner)
 	s.conclude()
 	return s.rep, nil
+}
+
+// iamLastUsed compares IAM's last use of the key with the newest evidence:
+// a later use that the store does not show means logs are missing.
+func (s *session) iamLastUsed(owner *iamkeys.Owner) {
+	if owner == nil || owner.LastUsed == nil {
+		return
+	}
+	var newest time.Time
+	for _, r := range s.evidence {
+		if r.t.After(newest) {
+			newest = r.t
+		}
+	}
+	at := owner.LastUsed.UTC()
+	where := strings.TrimSpace(owner.LastService + " in " + owner.LastRegion)
+	if owner.LastRegion == "" {
+		where = owner.LastService
+	}
+	// IAM records the last use to within hours, not seconds.
+	if at.After(newest.Add(4*time.Hour)) && (s.opts.Range.To.IsZero() || at.Before(s.opts.Range.To)) {
+		seen := "no evidence at all"
+		if !newest.IsZero() {
+			seen = "the newest evidence from " + newest.Format("2006-01-02 15:04")
+		}
+		s.finding("warning", "iam-newer-use", "IAM says the key was last used %s (%s), but the store holds %s: ingest the logs since then, or the use went where no log reaches (a bucket without access logs, a service without data events).",
+			at.Format("2006-01-02 15:04 UTC"), where, seen)
+	}
 }
 
 // PrincipalReport investigates an IAM or STS principal: its CloudTrail events and
@@ -396,6 +442,15 @@ func (s *session) otherKeys(arn, except string) []string {
 	for _, u := range s.usage {
 		if u.arn == arn && u.key != except && strings.HasPrefix(u.key, "AKIA") {
 			set[u.key] = true
+		}
+	}
+	if o := s.opts.IAM; o != nil && o.ARN == arn {
+		// IAM knows only today's status: a key inactive now may have been
+		// active in the window, but one created after it was not.
+		for _, k := range o.Keys {
+			if k.ID != except && k.Status == "Active" && k.Created.Before(s.to) {
+				set[k.ID] = true
+			}
 		}
 	}
 	for _, st := range s.iamKeys {

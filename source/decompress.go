@@ -1,5 +1,5 @@
-// Package source lists and opens log objects: local files and folders, and
-// (later) S3 buckets, behind one interface.
+// Package source lists and opens log objects, local files and folders (Dir)
+// and S3 prefixes (S3), behind one interface (keytrail.Source).
 package source
 
 import (

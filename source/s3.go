@@ -188,6 +188,13 @@ func NewS3(ctx context.Context, url string, opts S3Options) (*S3, error) {
 		}
 		s.client = s3.NewFromConfig(cfg, func(o *s3.Options) {
 			o.UsePathStyle = opts.EndpointURL != ""
+			// Enough idle connections for the objects opened ahead (Go's
+			// default keeps 2 per host, so most requests would open a new
+			// one), and reads of the bodies in large pieces.
+			o.HTTPClient = awshttp.NewBuildableClient().WithTransportOptions(func(tr *http.Transport) {
+				tr.MaxIdleConnsPerHost = 4 * s.Concurrency()
+				tr.ReadBufferSize = 256 << 10
+			})
 		})
 	}
 	s.region = s.client.Options().Region

@@ -4,7 +4,7 @@
 //
 // Layout of a store directory:
 //
-//	cloudtrail/account=<id>/region=<r>/date=YYYY-MM-DD/part-<batch>-<n>.parquet
+//	cloudtrail/date=YYYY-MM-DD/part-<batch>-<n>.parquet   every account and region of the day (columns)
 //	s3access/bucket=<b>/date=YYYY-MM-DD/part-<batch>-<n>.parquet
 //	quarantine/<table>/<source hash>.ndjson   rejected records, with source and reason
 //	_manifest/<seq>.json, <seq>.checkpoint.json   what the store holds (see Manifest)

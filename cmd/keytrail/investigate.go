@@ -5,6 +5,8 @@ import (
 	"io"
 
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/iamkeys"
+	"github.com/keytrail/keytrail/internal/awsenv"
 	"github.com/keytrail/keytrail/investigate"
 	"github.com/keytrail/keytrail/store"
 	"github.com/spf13/cobra"
@@ -15,6 +17,9 @@ type InvestigateOptions struct {
 	From, To   string
 	Format     string
 	Principals []string
+	Offline    bool
+	AWS        AWSFlags
+	key        bool // investigate key: IAM may be asked
 }
 
 func newInvestigateCommand(ios *IO, g *GlobalOptions) *cobra.Command {
@@ -45,13 +50,23 @@ scripts (subject, window, principals, actors, timeline, findings, coverage).`,
 	}
 	key := sub("key KEYID", "Who and what uses an access key",
 		`Find the principals that own the key (CloudTrail events made with it, IAM events that
-name it, --principal), then its CloudTrail events and its principals' S3 access-log
-requests, grouped by source IP and user agent. The S3 access logs name the
-principal, not the key: when the principal has other keys, the report says the
-attribution is ambiguous.`,
+name it, --principal, and IAM), then its CloudTrail events and its principals' S3
+access-log requests, grouped by source IP and user agent. The S3 access logs name
+the principal, not the key: when the principal has other keys, the report says the
+attribution is ambiguous.
+
+When AWS credentials are available (environment, --profile, SSO, instance role),
+IAM and STS are asked who owns the key, when and where it was last used, and
+which other keys its user has (sts:GetAccessKeyInfo, iam:GetAccessKeyLastUsed,
+iam:GetUser, iam:ListAccessKeys: read-only calls, recorded in CloudTrail).
+--offline makes no AWS call at all.`,
 		"  keytrail investigate key AKIAIOSFODNN7EXAMPLE\n  keytrail investigate key AKIAIOSFODNN7EXAMPLE --principal arn:aws:iam::111122223333:user/deploy-bot --format json",
 		investigate.KeyReport)
 	key.Flags().StringArrayVar(&opts.Principals, "principal", nil, "ARN of the key's owner, when the logs do not name it (repeatable)")
+	key.Flags().BoolVar(&opts.Offline, "offline", false, "make no AWS call (do not ask IAM who owns the key)")
+	key.Flags().StringVar(&opts.AWS.Profile, "profile", "", "AWS profile to ask IAM with (default: the standard credential chain)")
+	key.Flags().StringVar(&opts.AWS.Region, "region", "", "AWS region for STS (default: the profile's, or us-east-1)")
+	key.PreRun = func(*cobra.Command, []string) { opts.key = true }
 	cmd.AddCommand(key,
 		sub("principal ARN", "What an IAM user, role or session did, and from where", "", "  keytrail investigate principal arn:aws:iam::111122223333:user/deploy-bot", investigate.PrincipalReport),
 		sub("ip ADDRESS", "Who made requests from an IP address, and what it is", "", "  keytrail investigate ip 10.0.3.17", investigate.IPReport),
@@ -78,11 +93,45 @@ func runInvestigate(ctx context.Context, ios *IO, g *GlobalOptions, opts *Invest
 	if len(db.Manifest.Files) == 0 {
 		return keytrail.Errorf(keytrail.ENOTFOUND, "the store %s is empty: ingest logs first (keytrail ingest --cloudtrail DIR --s3-access-logs DIR)", db.Dir)
 	}
-	rep, err := run(ctx, db, value, investigate.Options{Range: r, Principals: opts.Principals})
+	iopts := investigate.Options{Range: r, Principals: opts.Principals}
+	if opts.key && !opts.Offline {
+		if iopts.IAM, iopts.IAMError, err = askIAM(ctx, opts.AWS, value); err != nil {
+			return err
+		}
+	}
+	rep, err := run(ctx, db, value, iopts)
 	if err != nil {
 		return err
 	}
 	return write(ios.Out, rep)
+}
+
+// askIAM asks IAM and STS about keyID when AWS credentials are available.
+// No credentials is not an error (the logs may say enough); a failed
+// lookup is returned as text for the report; a --profile that does not
+// exist is an error.
+func askIAM(ctx context.Context, flags AWSFlags, keyID string) (*iamkeys.Owner, string, error) {
+	if investigate.ValidateKeyID(keyID) != nil {
+		return nil, "", nil // KeyReport says what is wrong with it
+	}
+	cfg, err := awsenv.Load(ctx, awsenv.Options{Profile: flags.Profile, Region: flags.Region})
+	if err != nil {
+		return nil, "", err
+	}
+	if err := awsenv.CheckCredentials(ctx, cfg); err != nil {
+		if flags.Profile != "" {
+			return nil, "", err
+		}
+		return nil, "", nil
+	}
+	owner, err := iamkeys.Lookup(ctx, cfg, keyID)
+	if err != nil {
+		if owner != nil && owner.Account != "" {
+			return owner, err.Error(), nil
+		}
+		return nil, err.Error(), nil
+	}
+	return owner, "", nil
 }
 
 func reportWriter(format string) (func(io.Writer, *investigate.Report) error, error) {

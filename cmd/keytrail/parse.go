@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 // ParseOptions are the flags of `keytrail parse`.
 type ParseOptions struct {
 	Type string
+	AWS  AWSFlags
 }
 
 func newParseCommand(ios *IO, g *GlobalOptions) *cobra.Command {
@@ -32,8 +34,10 @@ useridentity.accesskeyid, requestdatetime, remoteip, …). Access-log records al
 get requesttime, the request time in UTC (RFC 3339), and extra_fields, any fields
 after the last one keytrail knows.
 
-Files may be gzip- or zstd-compressed; "-" reads stdin. The type is taken from
-the path (AWS key layouts) or the content when --type is absent.
+Files may be gzip- or zstd-compressed; "-" reads stdin, and s3://bucket/key
+reads an object from S3 (the standard AWS credential chain, --profile,
+--endpoint-url). The type is taken from the path (AWS key layouts) or the
+content when --type is absent.
 
 A record that cannot be read is reported on stderr with its file and line or
 byte offset; the others are still printed.
@@ -46,14 +50,15 @@ EXIT STATUS
   keytrail parse --type s3access logs/2026-04-24-*`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runParse(ios, g, opts, args)
+			return runParse(cmd.Context(), ios, g, opts, args)
 		},
 	}
 	cmd.Flags().StringVarP(&opts.Type, "type", "t", "", "log type: cloudtrail or s3access (default: detect)")
+	opts.AWS.add(cmd.Flags())
 	return cmd
 }
 
-func runParse(ios *IO, g *GlobalOptions, opts *ParseOptions, files []string) error {
+func runParse(ctx context.Context, ios *IO, g *GlobalOptions, opts *ParseOptions, files []string) error {
 	var forced keytrail.LogType
 	if opts.Type != "" {
 		t, err := keytrail.ParseLogType(opts.Type)
@@ -66,7 +71,7 @@ func runParse(ios *IO, g *GlobalOptions, opts *ParseOptions, files []string) err
 	defer out.Flush()
 	failed := false
 	for _, name := range files {
-		n, problems, err := parseFile(out, ios.Err, name, forced, g.Quiet)
+		n, problems, err := parseFile(ctx, out, ios.Err, name, forced, g.Quiet, opts.AWS)
 		if err != nil {
 			fmt.Fprintf(ios.Err, "keytrail: %v\n", err)
 			failed = true
@@ -89,11 +94,22 @@ func runParse(ios *IO, g *GlobalOptions, opts *ParseOptions, files []string) err
 // parseFile prints the records of one file; it returns the records printed
 // and the number of problems reported on errOut. err is for a file that
 // could not be opened or identified at all.
-func parseFile(out *bufio.Writer, errOut io.Writer, name string, t keytrail.LogType, quiet bool) (n, problems int, err error) {
+func parseFile(ctx context.Context, out *bufio.Writer, errOut io.Writer, name string, t keytrail.LogType, quiet bool, aws AWSFlags) (n, problems int, err error) {
 	var f io.Reader
 	if name == "-" {
 		f = os.Stdin
 		name = "(stdin)"
+	} else if source.IsS3URL(name) {
+		src, err := source.NewS3(ctx, name, source.S3Options{Profile: aws.Profile, Region: aws.Region, EndpointURL: aws.EndpointURL})
+		if err != nil {
+			return 0, 0, err
+		}
+		rc, err := src.Open(ctx, keytrail.Object{Key: name})
+		if err != nil {
+			return 0, 0, err
+		}
+		defer rc.Close()
+		f = rc
 	} else {
 		fh, err := os.Open(name)
 		if err != nil {

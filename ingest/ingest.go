@@ -408,48 +408,46 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 		}
 		return nil
 	}
-	for unit := range units {
-		if err := w.readUnit(ctx, unit, rd, batches, buffered, &done, flush); err != nil || ctx.Err() != nil {
-			return err
-		}
-		if err := commit(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// readUnit reads the objects of a unit, opened ahead by prefetch, into the
-// batches, flushing and committing as worker says. It returns nil when ctx
-// is cancelled (the caller discards what is not committed).
-func (w *run) readUnit(ctx context.Context, unit []job, rd *readers, batches map[string]*store.Batch, buffered func() int64,
-	done *[]store.SourceEntry, flush func() error) error {
-	chans, release, stop := prefetch(ctx, unit, w.ahead(unit))
-	for i, j := range unit {
-		if ctx.Err() != nil {
-			stop(i)
+	// Objects are opened ahead across unit boundaries, so that a remote
+	// source's latency never stalls the worker between units.
+	ctx, cancel := context.WithCancel(ctx)
+	stream := w.prefetch(ctx, units)
+	defer func() {
+		cancel()
+		stream.drain()
+	}()
+	for it := range stream.items {
+		var o opened
+		select {
+		case o = <-it.opened:
+		case <-ctx.Done():
+			go func() {
+				if o := <-it.opened; o.rc != nil {
+					o.rc.Close()
+				}
+			}()
 			return nil
 		}
-		entry, ok, err := w.readObject(ctx, j, <-chans[i], rd, batches, buffered)
-		release()
+		entry, ok, err := w.readObject(ctx, it.j, o, rd, batches, buffered)
+		stream.release()
 		if err != nil {
-			stop(i + 1)
 			if ctx.Err() != nil {
 				return nil // interrupted: the object's rows are discarded with the batch
 			}
 			return err
 		}
 		if ok {
-			*done = append(*done, entry)
+			done = append(done, entry)
 		}
-		if buffered() >= w.opts.FlushBytes {
-			if err := flush(); err != nil {
-				stop(i + 1)
-				return err
-			}
+		if it.last {
+			err = commit() // a unit's files are closed and committed together
+		} else if buffered() >= w.opts.FlushBytes {
+			err = flush()
+		}
+		if err != nil {
+			return err
 		}
 	}
-	stop(len(unit))
 	return nil
 }
 
@@ -753,53 +751,85 @@ type opened struct {
 	err error
 }
 
-// prefetch opens the unit's objects in order, at most ahead of them before
-// the worker takes them, so that a remote source's latency overlaps the
-// parsing. The worker receives object i from the i-th channel and calls
-// release after it; stop(i) closes what was opened from object i on.
-func prefetch(ctx context.Context, unit []job, ahead int) (chans []chan opened, release func(), stop func(from int)) {
-	ctx, cancel := context.WithCancel(ctx)
-	chans = make([]chan opened, len(unit))
-	for i := range chans {
-		chans[i] = make(chan opened, 1)
-	}
-	sem := make(chan struct{}, max(ahead, 1))
+// prefetched is a job whose object is being opened; last marks the final
+// job of a unit.
+type prefetched struct {
+	j      job
+	opened chan opened // receives exactly one value
+	last   bool
+}
+
+// stream is one worker's queue of jobs, opened ahead of their turn.
+type stream struct {
+	items   chan prefetched
+	sem     chan struct{}
+	pending sync.WaitGroup // opens in flight
+}
+
+// prefetch takes units from the shared channel as the worker nears the end
+// of the previous one and opens their objects in order, at most w.ahead
+// before the worker reads them. The worker calls release after each item;
+// drain, after ctx is cancelled, closes what was opened and not read.
+func (w *run) prefetch(ctx context.Context, units <-chan []job) *stream {
+	n := w.ahead()
+	s := &stream{items: make(chan prefetched, n), sem: make(chan struct{}, n)}
 	go func() {
-		for i, j := range unit {
+		defer close(s.items)
+		for {
+			var unit []job
+			var ok bool
 			select {
-			case sem <- struct{}{}:
+			case unit, ok = <-units:
 			case <-ctx.Done():
-				for k := i; k < len(unit); k++ {
-					chans[k] <- opened{err: ctx.Err()}
-				}
 				return
 			}
-			go func() {
-				rc, err := j.in.Source.Open(ctx, j.obj)
-				chans[i] <- opened{rc: rc, err: err}
-			}()
-		}
-	}()
-	release = func() { <-sem }
-	stop = func(from int) {
-		cancel()
-		for k := from; k < len(unit); k++ {
-			if o := <-chans[k]; o.rc != nil {
-				o.rc.Close()
+			if !ok {
+				return
+			}
+			for i, j := range unit {
+				select {
+				case s.sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				it := prefetched{j: j, opened: make(chan opened, 1), last: i == len(unit)-1}
+				s.pending.Add(1)
+				go func() {
+					defer s.pending.Done()
+					rc, err := j.in.Source.Open(ctx, j.obj)
+					it.opened <- opened{rc: rc, err: err}
+				}()
+				s.items <- it // never blocks: items holds as many as sem allows
 			}
 		}
+	}()
+	return s
+}
+
+func (s *stream) release() { <-s.sem }
+
+// drain closes the objects opened and not read; ctx must be cancelled.
+func (s *stream) drain() {
+	for it := range s.items {
+		s.pending.Wait()
+		select {
+		case o := <-it.opened:
+			if o.rc != nil {
+				o.rc.Close()
+			}
+		default:
+		}
 	}
-	return chans, release, stop
 }
 
 // ahead is how many objects a worker opens before their turn: what the
-// source asks for, shared by the workers, or one.
-func (w *run) ahead(unit []job) int {
-	if len(unit) == 0 {
-		return 1
+// sources ask for, shared by the workers, or one.
+func (w *run) ahead() int {
+	n := 1
+	for _, in := range w.opts.Inputs {
+		if c, ok := in.Source.(interface{ Concurrency() int }); ok {
+			n = max(n, c.Concurrency()/w.opts.Workers)
+		}
 	}
-	if c, ok := unit[0].in.Source.(interface{ Concurrency() int }); ok {
-		return max(c.Concurrency()/w.opts.Workers, 1)
-	}
-	return 1
+	return n
 }

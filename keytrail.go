@@ -33,6 +33,35 @@ func ParseLogType(s string) (LogType, error) {
 	return "", Errorf(EINVALID, "unknown log type %q: use cloudtrail or s3access", s)
 }
 
+// IsAccountID reports whether s is an AWS account ID: 12 digits.
+func IsAccountID(s string) bool {
+	if len(s) != 12 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// IsRegionName reports whether s looks like an AWS region name (us-east-1,
+// eu-central-2, cn-north-1, us-gov-west-1): lower-case letters, digits and
+// dashes, with a dash, ending in a digit.
+func IsRegionName(s string) bool {
+	if len(s) < 4 || !strings.Contains(s, "-") || s[0] == '-' || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
 // TimeRange is an inclusive-exclusive interval [From, To) of UTC instants.
 // A zero From means "since the beginning", a zero To "until now and later".
 type TimeRange struct {

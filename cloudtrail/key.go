@@ -30,7 +30,7 @@ func ParseKey(key string) (keytrail.Location, bool) {
 		p = p[1:]
 	}
 	// account, tree, region, YYYY, MM, DD, file
-	if len(p) < 7 || !isAccount(p[0]) {
+	if len(p) < 7 || !keytrail.IsAccountID(p[0]) {
 		return loc, false
 	}
 	loc.Account = p[0]
@@ -82,9 +82,4 @@ func lastIndex(parts []string, s string) int {
 		}
 	}
 	return -1
-}
-
-func isAccount(s string) bool {
-	_, ok := digits(s)
-	return ok && len(s) == 12
 }

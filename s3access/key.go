@@ -49,7 +49,7 @@ func ParseKey(key string) (keytrail.Location, bool) {
 		return loc, true
 	}
 	seg := dir[len(dir)-7 : len(dir)-1] // account, region, bucket, YYYY, MM, DD
-	if isAccount(seg[0]) && isRegion(seg[1]) && seg[2] != "" &&
+	if keytrail.IsAccountID(seg[0]) && keytrail.IsRegionName(seg[1]) && seg[2] != "" &&
 		seg[3] == name[0:4] && seg[4] == name[5:7] && seg[5] == name[8:10] {
 		loc.Account, loc.Region, loc.Bucket = seg[0], seg[1], seg[2]
 		loc.EventDate = t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0
@@ -78,33 +78,6 @@ func nameTime(name string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return t.UTC(), true
-}
-
-func isAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-// isRegion accepts region names such as us-east-1, eu-central-2, cn-north-1
-// and us-gov-west-1: lower-case letters, digits and dashes, with a dash.
-func isRegion(s string) bool {
-	if len(s) < 4 || !strings.Contains(s, "-") || s[0] == '-' || s[len(s)-1] == '-' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
 }
 
 // DayPrefix returns the listing prefix of the simple key layout for the

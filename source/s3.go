@@ -153,7 +153,7 @@ func NewS3(ctx context.Context, url string, opts S3Options) (*S3, error) {
 		s.accounts = map[string]bool{}
 		for _, a := range opts.Accounts {
 			a = strings.TrimSpace(a)
-			if !isAccountID(a) {
+			if !keytrail.IsAccountID(a) {
 				return nil, keytrail.Errorf(keytrail.EINVALID, "%q is not an AWS account ID: give 12 digits, e.g. 111122223333", a)
 			}
 			s.accounts[a] = true
@@ -163,7 +163,7 @@ func NewS3(ctx context.Context, url string, opts S3Options) (*S3, error) {
 		s.regions = map[string]bool{}
 		for _, r := range opts.Regions {
 			r = strings.TrimSpace(r)
-			if !looksLikeRegion(r) {
+			if !keytrail.IsRegionName(r) {
 				return nil, keytrail.Errorf(keytrail.EINVALID, "%q is not an AWS region name: give names such as us-east-1 or eu-west-1", r)
 			}
 			s.regions[r] = true

@@ -378,7 +378,7 @@ func (l *s3Lister) decideCloudTrail(rel []string) folderAction {
 	if len(rel) == 0 {
 		return walkFolder
 	}
-	if !isAccountID(rel[0]) || !l.s.wantAccount(rel[0]) {
+	if !keytrail.IsAccountID(rel[0]) || !l.s.wantAccount(rel[0]) {
 		return skipFolder
 	}
 	if len(rel) == 1 {
@@ -402,11 +402,11 @@ func (l *s3Lister) decideCloudTrail(rel []string) folderAction {
 // account/region/bucket/YYYY/MM/DD, at the end of a folder path.
 func (l *s3Lister) decidePartitioned(segs []string) folderAction {
 	for a := len(segs) - 1; a >= 0 && a >= len(segs)-6; a-- {
-		if !isAccountID(segs[a]) {
+		if !keytrail.IsAccountID(segs[a]) {
 			continue
 		}
 		rest := segs[a+1:] // region, bucket, YYYY, MM, DD
-		if len(rest) >= 1 && !looksLikeRegion(rest[0]) {
+		if len(rest) >= 1 && !keytrail.IsRegionName(rest[0]) {
 			continue
 		}
 		if len(rest) >= 3 && !allDigits(rest[2]) {
@@ -547,23 +547,6 @@ func allDigits(s string) bool {
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
-func isAccountID(s string) bool { return len(s) == 12 && allDigits(s) }
-
-// looksLikeRegion accepts region names such as us-east-1, eu-central-2 and
-// us-gov-west-1: lower-case letters, digits and dashes, ending in a digit.
-func looksLikeRegion(s string) bool {
-	if len(s) < 4 || !strings.Contains(s, "-") || s[0] == '-' || s[len(s)-1] < '0' || s[len(s)-1] > '9' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
 			return false
 		}
 	}

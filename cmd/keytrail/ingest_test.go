@@ -69,6 +69,18 @@ func counts(t *testing.T, dir string) (ct, ctDistinct, s3, s3Distinct int64) {
 	return
 }
 
+// wantSample fails the test unless the store holds every generated record
+// exactly once; what names the situation in the message.
+func wantSample(t *testing.T, st string, sum gen.Summary, what string) (ct, s3 int64) {
+	t.Helper()
+	ct, ctd, s3, s3d := counts(t, st)
+	if ct != int64(sum.CloudTrail.Records) || ctd != ct || s3 != int64(sum.AccessLogs.Records) || s3d != s3 {
+		t.Errorf("%s: %d events (%d distinct) and %d lines (%d distinct); generated %d and %d",
+			what, ct, ctd, s3, s3d, sum.CloudTrail.Records, sum.AccessLogs.Records)
+	}
+	return ct, s3
+}
+
 func TestIngest_AllThenAgain(t *testing.T) {
 	logs, sum := sampleLogs(t)
 	st := t.TempDir()
@@ -84,11 +96,7 @@ func TestIngest_AllThenAgain(t *testing.T) {
 	if got := int(s1["digest_files_skipped"].(float64)); got != sum.Digests.Files {
 		t.Errorf("skipped %d digests, generated %d", got, sum.Digests.Files)
 	}
-	ct, ctd, s3, s3d := counts(t, st)
-	if ct != int64(sum.CloudTrail.Records) || ctd != ct || s3 != int64(sum.AccessLogs.Records) || s3d != s3 {
-		t.Errorf("DuckDB reads %d (%d distinct) events and %d (%d distinct) lines; generated %d and %d",
-			ct, ctd, s3, s3d, sum.CloudTrail.Records, sum.AccessLogs.Records)
-	}
+	ct, s3 := wantSample(t, st, sum, "DuckDB reads")
 	// Again: nothing is read, nothing added.
 	s2, errOut, code := ingestJSON(t, args...)
 	if code != 0 {
@@ -264,11 +272,7 @@ func TestIngest_Killed(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("final run: exit %d: %s", code, errOut)
 	}
-	ct, ctd, s3, s3d := counts(t, st)
-	if ct != int64(sum.CloudTrail.Records) || ctd != ct || s3 != int64(sum.AccessLogs.Records) || s3d != s3 {
-		t.Errorf("after kills and a final run: %d events (%d distinct), %d lines (%d distinct); generated %d and %d",
-			ct, ctd, s3, s3d, sum.CloudTrail.Records, sum.AccessLogs.Records)
-	}
+	wantSample(t, st, sum, "after kills and a final run")
 	if left, _ := filepath.Glob(filepath.Join(st, "_tmp", "*")); len(left) > 0 {
 		t.Errorf("temporary files left: %v", left)
 	}

@@ -2,12 +2,9 @@ package main
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/keytrail/keytrail/internal/s3test"
 	"github.com/keytrail/keytrail/store"
@@ -136,28 +133,7 @@ func TestIngestS3_Killed(t *testing.T) {
 	st := t.TempDir()
 	args := []string{"ingest", "-q", "--store", st, "--endpoint-url", srv.URL, "--cloudtrail", "s3://trail/",
 		"--s3-access-logs", "s3://logs/", "--flush-bytes", "200000"}
-	killed := 0
-	for _, delay := range []time.Duration{250, 400, 500, 600, 700} {
-		cmd := exec.Command(os.Args[0], args...)
-		cmd.Env = append(os.Environ(), "KEYTRAIL_TEST_MAIN=1")
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(delay * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		err := cmd.Wait()
-		if err != nil {
-			killed++
-		}
-		if _, err := store.Open(st); err != nil {
-			continue
-		}
-		ct, ctd, s3, s3d := counts(t, st)
-		if ct != ctd || s3 != s3d {
-			t.Fatalf("duplicates after a kill: %d events (%d distinct), %d lines (%d distinct)", ct, ctd, s3, s3d)
-		}
-		t.Logf("after %v (killed: %v): %d events, %d lines", delay*time.Millisecond, err != nil, ct, s3)
-	}
+	killed := killRuns(t, st, sum, args, 250, 400, 500, 600, 700)
 	if killed == 0 {
 		t.Skip("every run finished before it was killed: this machine is too fast for the delays")
 	}
@@ -252,4 +228,30 @@ func TestParseS3(t *testing.T) {
 	if _, errOut, code := run(t, "parse", "--endpoint-url", srv.URL, "s3://trail/no/such/key.json.gz"); code != 1 || !strings.Contains(errOut, "no/such/key.json.gz") {
 		t.Errorf("missing object: exit %d, %s", code, errOut)
 	}
+}
+
+// TestIngestS3_Resume: objects that could not be fetched are reported and
+// left out of the manifest; the next run fetches exactly those.
+func TestIngestS3_Resume(t *testing.T) {
+	srv, _ := s3Logs(t)
+	_, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"--store", st, "--endpoint-url", srv.URL, "--cloudtrail", "s3://trail/", "--s3-access-logs", "s3://logs/"}
+	srv.FailNext(s3test.Get, 5, 403, "AccessDenied")
+	s1, errOut, code := ingestJSON(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if errs, _ := s1["file_errors"].([]any); len(errs) != 5 {
+		t.Fatalf("%d objects reported unreadable, want the 5 denied: %v", len(errs), s1["file_errors"])
+	}
+	srv.Reset()
+	s2, errOut, code := ingestJSON(t, args...)
+	if code != 0 {
+		t.Fatalf("second run: exit %d: %s", code, errOut)
+	}
+	if gets := srv.Count(s3test.Get); gets != 5 || s2["objects_read"].(float64) != 5 {
+		t.Errorf("second run: %d GETs, %v objects read; want the 5 that failed", gets, s2["objects_read"])
+	}
+	wantSample(t, st, sum, "after a run with denied objects and a second run")
 }

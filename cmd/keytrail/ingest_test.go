@@ -235,13 +235,13 @@ func TestIngest_BadInput(t *testing.T) {
 // TestIngest_Killed kills ingests at several moments with SIGKILL: the store
 // must read correctly after each kill, and a final run must complete it with
 // every row exactly once.
-func TestIngest_Killed(t *testing.T) {
-	logs, sum := sampleLogs(t)
-	st := t.TempDir()
-	args := []string{"ingest", "-q", "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"),
-		"--s3-access-logs", filepath.Join(logs, "s3-access-logs"), "--flush-bytes", "200000"}
-	killedMidway := 0
-	for i, delay := range []time.Duration{30, 80, 150, 250, 400, 600, 800, 1000} {
+// killRuns runs keytrail with args as a process again and again, killing
+// it (SIGKILL) after each of the delays (ms), and checks after each kill
+// that the store st holds no duplicate and no more rows than generated.
+// Returns how many runs were killed before they finished.
+func killRuns(t *testing.T, st string, sum gen.Summary, args []string, delays ...time.Duration) (killed int) {
+	t.Helper()
+	for i, delay := range delays {
 		cmd := exec.Command(os.Args[0], args...)
 		cmd.Env = append(os.Environ(), "KEYTRAIL_TEST_MAIN=1")
 		if err := cmd.Start(); err != nil {
@@ -251,7 +251,7 @@ func TestIngest_Killed(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGKILL)
 		err := cmd.Wait()
 		if err != nil {
-			killedMidway++
+			killed++
 		}
 		if _, err := store.Open(st); err != nil {
 			continue // killed before it created the store
@@ -265,6 +265,15 @@ func TestIngest_Killed(t *testing.T) {
 		}
 		t.Logf("after kill %d (%v, killed: %v): %d events, %d lines", i, delay*time.Millisecond, err != nil, ct, s3)
 	}
+	return killed
+}
+
+func TestIngest_Killed(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"ingest", "-q", "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"),
+		"--s3-access-logs", filepath.Join(logs, "s3-access-logs"), "--flush-bytes", "200000"}
+	killedMidway := killRuns(t, st, sum, args, 30, 80, 150, 250, 400, 600, 800, 1000)
 	if killedMidway == 0 {
 		t.Error("no run was killed before it finished: the test did not test a kill")
 	}

@@ -62,6 +62,14 @@ func TestIngestS3_AllAgainAndRange(t *testing.T) {
 	_, sum := sampleLogs(t)
 	st := t.TempDir()
 	args := []string{"--store", st, "--endpoint-url", srv.URL, "--cloudtrail", "s3://trail/", "--s3-access-logs", "s3://logs/"}
+	// --dry-run: what would be fetched, and no GET.
+	dry, errOut, code := ingestJSON(t, append(args, "--dry-run")...)
+	if code != 0 {
+		t.Fatalf("dry run: exit %d: %s", code, errOut)
+	}
+	if n, want := int(dry["objects_read"].(float64)), localObjects(t, logs); n != want || dry["bytes_read"].(float64) <= 0 || srv.Count(s3test.Get) != 0 {
+		t.Errorf("dry run: %d objects, %v bytes, %d GETs; want %d objects and no GET", n, dry["bytes_read"], srv.Count(s3test.Get), want)
+	}
 	s1, errOut, code := ingestJSON(t, args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

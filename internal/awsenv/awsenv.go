@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/smithy-go/logging"
 
 	"github.com/keytrail/keytrail"
 )
@@ -44,7 +45,9 @@ const (
 // an EINVALID error naming the profile and the files; a region left unset
 // everywhere becomes DefaultRegion.
 func Load(ctx context.Context, opts Options) (aws.Config, error) {
-	var lo []func(*config.LoadOptions) error
+	// The SDK's own log lines (such as its fallback to IMDSv1) would land on
+	// stderr among keytrail's; what matters reaches the user as errors.
+	lo := []func(*config.LoadOptions) error{config.WithLogger(logging.Nop{})}
 	if opts.Profile != "" {
 		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
 	}

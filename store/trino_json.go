@@ -593,6 +593,17 @@ func cut(s string, sep byte) (string, string, bool) {
 	return s, "", false
 }
 
+// copySep appends the ',' or the closing byte that follows a member or an
+// element; end reports the closing byte, ok anything else as malformed.
+func (j *jsonScan) copySep(b []byte, closing byte) (out []byte, end, ok bool) {
+	switch c := j.peek(); c {
+	case ',', closing:
+		j.pos++
+		return append(b, c), c == closing, true
+	}
+	return b, false, false
+}
+
 // copyValue appends the value at j.pos re-serialized.
 func (j *jsonScan) copyValue(b []byte) ([]byte, bool) {
 	switch j.peek() {
@@ -619,15 +630,9 @@ func (j *jsonScan) copyValue(b []byte) ([]byte, bool) {
 			if b, ok = j.copyValue(b); !ok {
 				return b, false
 			}
-			switch j.peek() {
-			case ',':
-				j.pos++
-				b = append(b, ',')
-			case '}':
-				j.pos++
-				return append(b, '}'), true
-			default:
-				return b, false
+			var end bool
+			if b, end, ok = j.copySep(b, '}'); end || !ok {
+				return b, ok
 			}
 		}
 	case '[':
@@ -642,15 +647,9 @@ func (j *jsonScan) copyValue(b []byte) ([]byte, bool) {
 			if b, ok = j.copyValue(b); !ok {
 				return b, false
 			}
-			switch j.peek() {
-			case ',':
-				j.pos++
-				b = append(b, ',')
-			case ']':
-				j.pos++
-				return append(b, ']'), true
-			default:
-				return b, false
+			var end bool
+			if b, end, ok = j.copySep(b, ']'); end || !ok {
+				return b, ok
 			}
 		}
 	case '"':

@@ -73,9 +73,6 @@ type session struct {
 	evidence []evidenceTime  // when each request was, and which log saw it
 	usage    []keyUse        // loadKeyUsage
 	iamKeys  []KeyState      // loadIAMKeys
-	mgmt     []mgmtEvent     // loadMgmt
-	// mgmtLoaded is set once loadMgmt has read s.mgmt.
-	mgmtLoaded bool
 }
 
 type evidenceTime struct {
@@ -352,14 +349,21 @@ func (s *session) attribute() error {
 		byIP[ip] = classify(ip)
 	}
 	// EC2 launches and network interfaces that assigned an address: one
-	// scan for all of them (they are few), matched here.
-	if err := s.loadMgmt(); err != nil {
-		return err
-	}
-	for _, e := range s.mgmt {
-		if e.source != "ec2.amazonaws.com" {
-			continue
+	// query for all the addresses (such events are few), matched here.
+	var texts []string
+	for _, ip := range slices.Sorted(mapsKeys(byIP)) {
+		if k := byIP[ip].Kind; k == "private" || k == "public" || k == "ec2-instance" {
+			texts = append(texts, `"`+ip+`"`)
 		}
+	}
+	var ec2 []mgmtEvent
+	if len(texts) > 0 {
+		var err error
+		if ec2, err = s.mgmtEvents("ec2.amazonaws.com", texts); err != nil {
+			return err
+		}
+	}
+	for _, e := range ec2 {
 		for ip, at := range byIP {
 			if (at.Kind != "private" && at.Kind != "public" && at.Kind != "ec2-instance") || !strings.Contains(e.resp, `"`+ip+`"`) {
 				continue
@@ -372,23 +376,28 @@ func (s *session) attribute() error {
 		}
 	}
 	// Role sessions named after an instance, and VPC endpoints, from the
-	// CloudTrail events of the same addresses: one scan, the most frequent
-	// first (an address may reach AWS through several endpoints).
+	// CloudTrail events of the same addresses (the ip_usage index): the most
+	// frequent first (an address may reach AWS through several endpoints).
 	if len(byIP) > 0 {
 		ips := slices.Sorted(mapsKeys(byIP))
-		args := []any{s.from, s.to}
+		in := placeholders(len(ips))
+		u := usageSpec{view: "cloudtrail_ip_usage", cols: [3]string{"sourceipaddress", "instance", "vpcendpointid"}, cond: "sourceipaddress IN (" + in + ")",
+			evCols: [3]string{"sourceipaddress", "coalesce(regexp_extract(useridentity.arn, '" + store.InstanceSessionPattern + "', 1), '')" /* the pattern has no quote */, "coalesce(vpcendpointid, '')"},
+			evCond: "sourceipaddress IN (" + in + ")"}
 		for _, ip := range ips {
-			args = append(args, ip)
+			u.args = append(u.args, ip)
 		}
-		rows, err := s.query(`SELECT sourceipaddress, coalesce(regexp_extract(useridentity.arn, 'assumed-role/[^/]+/(i-[0-9a-f]+)$', 1), '') AS inst, coalesce(vpcendpointid, '') AS vpce
-			FROM cloudtrail_logs WHERE eventtimestamp >= ? AND eventtimestamp < ? AND sourceipaddress IN (?`+strings.Repeat(", ?", len(ips)-1)+`)
-			GROUP BY ALL ORDER BY count(*) DESC, 1, 2, 3`, args...)
+		u.evArgs = u.args
+		q, args := s.usageQuery(u)
+		rows, err := s.query(q+` ORDER BY 4 DESC, 1, 2, 3`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var ip, inst, vpce string
-			if err := rows.Scan(&ip, &inst, &vpce); err != nil {
+			var n int64
+			var first, last time.Time
+			if err := rows.Scan(&ip, &inst, &vpce, &n, &first, &last); err != nil {
 				rows.Close()
 				return err
 			}
@@ -560,23 +569,28 @@ func (s *session) coverage() error {
 	fromDay, toDay := from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02")
 	// Days, regions and buckets come from the manifest: no scan.
 	ctDays, regions, buckets, s3Days := map[string]bool{}, map[string]bool{}, map[string]bool{}, map[string]bool{}
+	var s3DataEvents int64 // in the window's days, when the store is indexed
 	for _, f := range s.db.Manifest.Files {
 		p := f.Partition
 		if p.Day < fromDay || p.Day > toDay {
 			continue
 		}
-		if f.Table == store.TableCloudTrail {
+		switch f.Table {
+		case store.TableCloudTrail:
 			ctDays[p.Day] = true
 			for _, r := range f.Regions {
 				regions[r] = true
 			}
-		} else {
+			s3DataEvents += f.S3DataEvents
+		case store.TableS3Access:
 			s3Days[p.Day], buckets[p.Bucket] = true, true
 		}
 	}
 	c.CloudTrailDays, c.CloudTrailRegions = slices.Sorted(mapsKeys(ctDays)), slices.Sorted(mapsKeys(regions))
 	c.AccessLogDays, c.AccessLogBuckets = slices.Sorted(mapsKeys(s3Days)), slices.Sorted(mapsKeys(buckets))
-	if len(c.CloudTrailDays) > 0 {
+	// The manifest counts S3 data events per file: none in the window's
+	// days means none in the window, without a scan.
+	if len(c.CloudTrailDays) > 0 && (s3DataEvents > 0 || !s.db.Manifest.Indexed()) {
 		if err := s.db.QueryRowContext(s.ctx, `SELECT count(*) FROM cloudtrail_logs WHERE eventsource = 's3.amazonaws.com' AND eventcategory = 'Data'
 			AND eventtimestamp >= ? AND eventtimestamp < ?`, from, to).Scan(&c.S3DataEvents); err != nil {
 			return fmt.Errorf("cannot query the store: %w", err)

@@ -56,7 +56,11 @@ func KeyReport(ctx context.Context, db *store.DB, keyID string, opts Options) (*
 		return p
 	}
 	// 1. CloudTrail events made with the key: evidence, and its principals.
-	if err := s.ctEvidence(`useridentity.accesskeyid = ?`, keyID); err != nil {
+	cond, args, err := s.keyFiles(keyID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.ctEvidence(cond, args...); err != nil {
 		return nil, err
 	}
 	arns := map[string]bool{}
@@ -334,15 +338,13 @@ func (s *session) principalRequests(arns []string) error {
 // loadIAMKeys reads every IAM key-management event in the store (there are
 // few) into s.iamKeys: each key's owner, creation, deactivation, deletion.
 func (s *session) loadIAMKeys() error {
-	if err := s.loadMgmt(); err != nil {
+	events, err := s.mgmtEvents("iam.amazonaws.com", nil)
+	if err != nil {
 		return err
 	}
 	states := map[string]*KeyState{}
 	var order []string
-	for _, e := range s.mgmt {
-		if e.source != "iam.amazonaws.com" {
-			continue
-		}
+	for _, e := range events {
 		name, t, account, callerARN, callerName := e.name, e.t, e.account, e.callerARN, e.callerName
 		var req struct {
 			UserName    string `json:"userName"`
@@ -407,31 +409,50 @@ type mgmtEvent struct {
 	account, callerARN, callerName, req, resp string
 }
 
-// loadMgmt reads, once and in one scan, the successful IAM key-management
-// and EC2 address events of the whole store (there are few; a key's
-// creation or an instance's launch may precede the window) into s.mgmt.
-func (s *session) loadMgmt() error {
-	if s.mgmtLoaded {
-		return nil
+// mgmtEvents reads the successful events of source that the mgmt_events
+// index keeps (IAM key management, EC2 address assignment) from the whole
+// store (a key's creation or an instance's launch may precede the window):
+// from the index, or by a scan of every event when the store predates it.
+// With texts, only the events whose response contains one of them.
+func (s *session) mgmtEvents(source string, texts []string) ([]mgmtEvent, error) {
+	from := "cloudtrail_mgmt_events"
+	if !s.db.Manifest.Indexed() {
+		from = "cloudtrail_logs"
+	}
+	names := store.MgmtEventNames[source]
+	args := []any{source}
+	for _, n := range names {
+		args = append(args, n)
+	}
+	match := ""
+	for i, t := range texts {
+		if i == 0 {
+			match = " AND (false"
+		}
+		match += " OR strpos(responseelements, ?) > 0"
+		args = append(args, t)
+		if i == len(texts)-1 {
+			match += ")"
+		}
 	}
 	rows, err := s.query(`SELECT eventsource, eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
 		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
-		FROM cloudtrail_logs WHERE eventname IN ('CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey', 'RunInstances', 'CreateNetworkInterface', 'AssignPrivateIpAddresses', 'AssociateAddress')
-		AND eventsource IN ('iam.amazonaws.com', 'ec2.amazonaws.com') AND errorcode IS NULL ORDER BY eventtimestamp`)
+		FROM `+from+` WHERE eventsource = ? AND eventname IN (`+placeholders(len(names))+`) AND errorcode IS NULL`+match+`
+		ORDER BY eventtimestamp, eventid`, args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []mgmtEvent
 	for rows.Next() {
 		var e mgmtEvent
 		if err := rows.Scan(&e.source, &e.name, &e.t, &e.account, &e.callerARN, &e.callerName, &e.req, &e.resp); err != nil {
-			return err
+			return nil, err
 		}
 		e.t = e.t.UTC()
-		s.mgmt = append(s.mgmt, e)
+		out = append(out, e)
 	}
-	s.mgmtLoaded = true
-	return rows.Err()
+	return out, rows.Err()
 }
 
 // otherKeys lists the long-term keys other than except that the principal
@@ -480,20 +501,29 @@ type keyUse struct {
 	first, last   time.Time
 }
 
-// loadKeyUsage reads, in one scan, which principals used keyID and which
-// long-term keys (AKIA…) the principals arns used in the window.
+// loadKeyUsage reads which principals used keyID and which long-term keys
+// (AKIA…) the principals arns used in the window. The days the window
+// covers whole come from the key_usage index; the rest (a window's first
+// and last day when it starts or ends inside them, or every day of a store
+// that predates the index) from the events themselves.
 func (s *session) loadKeyUsage(keyID string, arns []string) error {
-	args := []any{s.from, s.to, keyID}
 	in := "NULL"
 	if len(arns) > 0 {
-		in = "?" + strings.Repeat(", ?", len(arns)-1)
+		in = placeholders(len(arns))
+	}
+	match := func(arn, key string) (string, []any) {
+		args := []any{keyID}
 		for _, a := range arns {
 			args = append(args, a)
 		}
+		return `(` + key + ` = ? OR (` + arn + ` IN (` + in + `) AND ` + key + ` LIKE 'AKIA%'))`, args
 	}
-	rows, err := s.query(`SELECT coalesce(useridentity.arn, ''), coalesce(useridentity.type, ''), useridentity.accesskeyid, count(*), min(eventtimestamp), max(eventtimestamp)
-		FROM cloudtrail_logs WHERE eventtimestamp >= ? AND eventtimestamp < ?
-		AND (useridentity.accesskeyid = ? OR (useridentity.arn IN (`+in+`) AND useridentity.accesskeyid LIKE 'AKIA%')) GROUP BY ALL ORDER BY 4 DESC, 1, 3`, args...)
+	u := usageSpec{view: "cloudtrail_key_usage", cols: [3]string{"arn", "type", "accesskeyid"},
+		evCols: [3]string{"coalesce(useridentity.arn, '')", "coalesce(useridentity.type, '')", "useridentity.accesskeyid"}}
+	u.cond, u.args = match("arn", "accesskeyid")
+	u.evCond, u.evArgs = match("useridentity.arn", "useridentity.accesskeyid")
+	q, args := s.usageQuery(u)
+	rows, err := s.query(q+` ORDER BY 4 DESC, 1, 3`, args...)
 	if err != nil {
 		return err
 	}
@@ -507,6 +537,97 @@ func (s *session) loadKeyUsage(keyID string, arns []string) error {
 		s.usage = append(s.usage, u)
 	}
 	return rows.Err()
+}
+
+// keyFiles returns the condition that selects the events made with keyID.
+// When the store is indexed, it names the days, accounts and regions the
+// key_usage index has the key in, so that the scan skips the files and row
+// groups without it.
+func (s *session) keyFiles(keyID string) (string, []any, error) {
+	cond, args := `useridentity.accesskeyid = ?`, []any{keyID}
+	if !s.db.Manifest.Indexed() {
+		return cond, args, nil
+	}
+	// An account or region that the logs' folders did not name is NULL:
+	// no restriction on that column then.
+	parts := map[string]map[string]bool{"date": {}, "account": {}, "region": {}}
+	unknown := map[string]bool{}
+	rows, err := s.query(`SELECT DISTINCT date, account, region FROM cloudtrail_key_usage WHERE accesskeyid = ?`, keyID)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var a, r sql.NullString
+		if err := rows.Scan(&d, &a, &r); err != nil {
+			return "", nil, err
+		}
+		parts["date"][d], parts["account"][a.String], parts["region"][r.String] = true, true, true
+		unknown["account"] = unknown["account"] || !a.Valid
+		unknown["region"] = unknown["region"] || !r.Valid
+	}
+	if err := rows.Err(); err != nil {
+		return "", nil, err
+	}
+	if len(parts["date"]) == 0 {
+		return cond + ` AND false`, args, nil
+	}
+	for _, col := range []string{"date", "account", "region"} {
+		if unknown[col] {
+			continue
+		}
+		vals := slices.Sorted(maps.Keys(parts[col]))
+		cond += ` AND ` + col + ` IN (` + placeholders(len(vals)) + `)`
+		for _, v := range vals {
+			args = append(args, v)
+		}
+	}
+	return cond, args, nil
+}
+
+// usageSpec is a question to a usage index (store.KeyUsageSchema,
+// store.IPUsageSchema), and the same question to the events.
+type usageSpec struct {
+	view   string    // the index's view
+	cols   [3]string // its value columns
+	cond   string    // which of its rows (SQL, parameters args)
+	args   []any
+	evCols [3]string // the values, over cloudtrail_logs
+	evCond string    // which events
+	evArgs []any
+}
+
+// usageQuery returns the query of a usage index for the window: its three
+// value columns, the number of events, the first and the last, grouped by
+// the values. The days the window covers whole come from the index; the
+// rest (the window's first and last day when it starts or ends inside
+// them, or every day of a store that predates the indexes) from the events.
+func (s *session) usageQuery(u usageSpec) (string, []any) {
+	fullFrom, fullTo := s.from.Truncate(24*time.Hour), s.to.Truncate(24*time.Hour)
+	if fullFrom.Before(s.from) {
+		fullFrom = fullFrom.AddDate(0, 0, 1)
+	}
+	if !s.db.Manifest.Indexed() || !fullFrom.Before(fullTo) {
+		fullFrom, fullTo = s.to, s.to // no whole day from the index
+	}
+	days := []any{fullFrom.Format("2006-01-02"), fullTo.Format("2006-01-02")}
+	args := append(append(days, u.args...), s.from, s.to)
+	args = append(append(args, days...), u.evArgs...)
+	return `SELECT v1, v2, v3, sum(n)::BIGINT, min(first), max(last) FROM (
+		SELECT ` + strings.Join(u.cols[:], ", ") + `, events, first_seen, last_seen FROM ` + u.view + ` WHERE date >= ? AND date < ? AND (` + u.cond + `)
+		UNION ALL
+		SELECT ` + strings.Join(u.evCols[:], ", ") + `, 1, eventtimestamp, eventtimestamp FROM cloudtrail_logs
+		WHERE eventtimestamp >= ? AND eventtimestamp < ? AND (date < ? OR date >= ?) AND (` + u.evCond + `)) AS u(v1, v2, v3, n, first, last)
+		GROUP BY ALL`, args
+}
+
+// placeholders returns n SQL parameters: "?, ?, …".
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return "?" + strings.Repeat(", ?", n-1)
 }
 
 // afterDeactivation reports requests after the key was deactivated: with

@@ -77,11 +77,13 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 	b.seq++
 	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
 	tmp := filepath.Join(s.path(tmpDir), name)
-	entry := FileEntry{Path: p.Dir() + "/" + name, Table: p.Table, Partition: p}
+	entry := FileEntry{Path: p.Dir() + "/" + name, Table: p.Table, Partition: p, Indexed: p.Table == TableCloudTrail}
 	list := make([]string, len(files))
 	for i, f := range files {
 		list[i] = quote(s.path(f.Path))
 		entry.Rows += f.Rows
+		entry.Indexed = entry.Indexed && f.Indexed
+		entry.S3DataEvents += f.S3DataEvents
 		if entry.MinTime.IsZero() || (!f.MinTime.IsZero() && f.MinTime.Before(entry.MinTime)) {
 			entry.MinTime = f.MinTime
 		}

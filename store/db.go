@@ -60,8 +60,8 @@ func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
 		setup = append(setup, "SET memory_limit="+quote(opts.MemoryLimit))
 	}
 	setup = append(setup, "SET temp_directory="+quote(s.path(tmpDir)))
-	for _, t := range []struct{ name, table string }{{"cloudtrail_logs", TableCloudTrail}, {"s3_access_logs", TableS3Access}} {
-		setup = append(setup, "CREATE OR REPLACE VIEW "+t.name+" AS "+s.viewSQL(t.table, m.FilesOf(t.table)))
+	for _, v := range views {
+		setup = append(setup, "CREATE OR REPLACE VIEW "+v.name+" AS "+s.viewSQL(v.table, m.FilesOf(v.table)))
 	}
 	if opts.ReadOnly {
 		if opts.WritablePath != "" {
@@ -139,15 +139,25 @@ func (s *Store) viewSQL(table string, files []*FileEntry) string {
 		hive, parts, derived, b.String(), hiveTypes)
 }
 
+// views are the session's views: a table's files, with the partition
+// columns of its folders.
+var views = []struct {
+	name, table string
+	schema      *arrow.Schema
+}{
+	{"cloudtrail_logs", TableCloudTrail, CloudTrailSchema},
+	{"s3_access_logs", TableS3Access, AccessLogSchema},
+	{"cloudtrail_key_usage", TableKeyUsage, KeyUsageSchema},
+	{"cloudtrail_ip_usage", TableIPUsage, IPUsageSchema},
+	{"cloudtrail_mgmt_events", TableMgmtEvents, CloudTrailSchema},
+}
+
 func templatePath(table string) string { return "_schema/" + table + ".parquet" }
 
 // ensureTemplates writes an empty Parquet file of each table's schema, so
 // that views over a table without data still have its columns.
 func (s *Store) ensureTemplates() error {
-	for _, t := range []struct {
-		table  string
-		schema *arrow.Schema
-	}{{TableCloudTrail, CloudTrailSchema}, {TableS3Access, AccessLogSchema}} {
+	for _, t := range views {
 		p := s.path(templatePath(t.table))
 		if _, err := os.Stat(p); err == nil {
 			continue

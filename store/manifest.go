@@ -28,11 +28,17 @@ type FileEntry struct {
 	// Accounts and Regions a CloudTrail file holds rows of, sorted.
 	Accounts []string `json:"accounts,omitempty"`
 	Regions  []string `json:"regions,omitempty"`
+	// Indexed says that a CloudTrail file's rows are in the index tables
+	// (TableKeyUsage, TableIPUsage, TableMgmtEvents; stores written before
+	// the indexes existed lack them), and S3DataEvents counts its S3 data
+	// events (valid when Indexed).
+	Indexed      bool  `json:"indexed,omitempty"`
+	S3DataEvents int64 `json:"s3_data_events,omitempty"`
 }
 
 // addGroup notes that the file holds rows of partition p.
 func (f *FileEntry) addGroup(p Partition) {
-	if p.Table == TableCloudTrail {
+	if p.Table != TableS3Access {
 		f.Accounts = insertSorted(f.Accounts, p.Account)
 		f.Regions = insertSorted(f.Regions, p.Region)
 	}
@@ -178,6 +184,16 @@ func (m *Manifest) apply(d *Delta) {
 		m.Sources[s.Key] = &s
 	}
 	m.Seq = d.Seq
+}
+
+// Indexed reports whether the index tables cover every CloudTrail file.
+func (m *Manifest) Indexed() bool {
+	for _, f := range m.Files {
+		if f.Table == TableCloudTrail && !f.Indexed {
+			return false
+		}
+	}
+	return true
 }
 
 // FilesOf returns the live files of a table, sorted by path.
@@ -334,7 +350,7 @@ func (s *Store) Recover(m *Manifest) (int, error) {
 			removed++
 		}
 	}
-	for _, table := range []string{TableCloudTrail, TableS3Access} {
+	for _, table := range Tables {
 		root := s.path(table)
 		var dirs []string
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {

@@ -114,7 +114,7 @@ func explainSQLError(err error, q string) error {
 		return keytrail.Errorf(keytrail.EINVALID, "%s\nhint: `keytrail query \"DESCRIBE cloudtrail_logs\"` (or s3_access_logs) lists the columns", msg)
 	}
 	if m := unknownTable.FindStringSubmatch(msg); m != nil {
-		return keytrail.Errorf(keytrail.EINVALID, "%s\nhint: the tables are cloudtrail_logs and s3_access_logs (Athena's names); other table names in a query (cloudtrail_logs_pp, mybucket_logs…) must be renamed", msg)
+		return keytrail.Errorf(keytrail.EINVALID, "%s\nhint: the tables are cloudtrail_logs and s3_access_logs (Athena's names; the indexes cloudtrail_key_usage, cloudtrail_ip_usage and cloudtrail_mgmt_events come with them); other table names in a query (cloudtrail_logs_pp, mybucket_logs…) must be renamed", msg)
 	}
 	var de *duckdb.Error
 	if errors.As(err, &de) {

@@ -33,11 +33,24 @@ import (
 	"github.com/keytrail/keytrail"
 )
 
-// Table names, also the top-level folders of the store.
+// Table names, also the store folders of their files.
 const (
 	TableCloudTrail = "cloudtrail"
 	TableS3Access   = "s3access"
+	// TableKeyUsage, TableIPUsage and TableMgmtEvents are indexes of the
+	// cloudtrail table, written with its rows (see Batch): which access keys
+	// each principal used per day, account and region (KeyUsageSchema),
+	// which instances and VPC endpoints each address was seen with
+	// (IPUsageSchema), and the few management events investigations look
+	// for (MgmtEventNames). They let an investigation
+	// answer without scanning every event.
+	TableKeyUsage   = "index/key_usage"
+	TableIPUsage    = "index/ip_usage"
+	TableMgmtEvents = "index/mgmt_events"
 )
+
+// Tables lists every table of a store.
+var Tables = []string{TableCloudTrail, TableS3Access, TableKeyUsage, TableIPUsage, TableMgmtEvents}
 
 // TableFor returns the table that holds logs of type t.
 func TableFor(t keytrail.LogType) string {

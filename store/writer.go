@@ -36,6 +36,8 @@ type Batch struct {
 	open    map[Partition]*openFile // by file partition
 	pending []pendingFile
 	seq     int
+	keys    usage // the key_usage index of the rows since Finish
+	ips     usage // the ip_usage index of the rows since Finish
 }
 
 type partBuf struct {
@@ -43,6 +45,7 @@ type partBuf struct {
 	ac      *accessBuilder
 	minTime time.Time
 	maxTime time.Time
+	s3Data  int64 // S3 data events among the rows
 }
 
 type pendingFile struct {
@@ -68,6 +71,8 @@ func (s *Store) NewBatch(table string) *Batch {
 		mem:   &countingAllocator{mem: memory.NewGoAllocator()},
 		parts: map[Partition]*partBuf{},
 		open:  map[Partition]*openFile{},
+		keys:  usage{},
+		ips:   usage{},
 	}
 }
 
@@ -78,7 +83,7 @@ func (b *Batch) part(p Partition) *partBuf {
 	pb := b.parts[p]
 	if pb == nil {
 		pb = &partBuf{}
-		if b.table == TableCloudTrail {
+		if p.Table != TableS3Access {
 			pb.ev = newEventBuilder(b.mem, p.Account, p.Region)
 		} else {
 			pb.ac = newAccessBuilder(b.mem)
@@ -106,11 +111,13 @@ func (pb *partBuf) release() {
 }
 
 // AddEvent adds a CloudTrail event to partition p (whose Table must be the
-// batch's); sourceKey names the object it came from.
+// batch's), and to the index tables; sourceKey names the object it came
+// from.
 func (b *Batch) AddEvent(p Partition, ev *keytrail.Event, sourceKey string) {
 	pb := b.part(p)
 	pb.ev.Append(ev, sourceKey)
 	pb.seen(ev.Time)
+	b.index(p, pb, ev, sourceKey)
 }
 
 // AddAccess adds an access-log record to partition p.
@@ -122,10 +129,16 @@ func (b *Batch) AddAccess(p Partition, r *keytrail.AccessLogRecord, sourceKey st
 
 // Flush writes every buffered partition as row groups of its file in the
 // temporary folder (opening the file if needed) and empties the buffers.
-func (b *Batch) Flush() error {
+// The mgmt_events index, a few rows, waits for Finish: a row group of a
+// few rows costs a reader more than the rows.
+func (b *Batch) Flush() error { return b.flush(false) }
+
+func (b *Batch) flush(finish bool) error {
 	keys := make([]Partition, 0, len(b.parts))
 	for p := range b.parts {
-		keys = append(keys, p)
+		if finish || p.Table != TableMgmtEvents {
+			keys = append(keys, p)
+		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, c := keys[i], keys[j]
@@ -157,6 +170,7 @@ func (b *Batch) Flush() error {
 		if pb.maxTime.After(e.MaxTime) {
 			e.MaxTime = pb.maxTime
 		}
+		e.S3DataEvents += pb.s3Data
 		e.addGroup(p)
 	}
 	return nil
@@ -174,15 +188,16 @@ func (b *Batch) openFile(fp Partition, schema *arrow.Schema) (*openFile, error) 
 	if err != nil {
 		return nil, err
 	}
-	of := &openFile{pendingFile: pendingFile{tmp: tmp, entry: FileEntry{Path: fp.Dir() + "/" + name, Table: b.table, Partition: fp}}, w: w}
+	of := &openFile{pendingFile: pendingFile{tmp: tmp, entry: FileEntry{Path: fp.Dir() + "/" + name, Table: fp.Table, Partition: fp,
+		Indexed: fp.Table == TableCloudTrail}}, w: w}
 	b.open[fp] = of
 	return of, nil
 }
 
-// Finish flushes the buffers and closes (and syncs) the open files; they
-// wait in the batch until Take.
+// Finish flushes the buffers, closes (and syncs) the open files and writes
+// the usage indexes of their rows; the files wait in the batch until Take.
 func (b *Batch) Finish() error {
-	if err := b.Flush(); err != nil {
+	if err := b.flush(true); err != nil {
 		return err
 	}
 	fps := make([]Partition, 0, len(b.open))
@@ -200,7 +215,10 @@ func (b *Batch) Finish() error {
 		of.entry.Bytes = size
 		b.pending = append(b.pending, of.pendingFile)
 	}
-	return nil
+	if err := b.finishUsage(TableKeyUsage, KeyUsageSchema, b.keys); err != nil {
+		return err
+	}
+	return b.finishUsage(TableIPUsage, IPUsageSchema, b.ips)
 }
 
 // Take returns the files finished so far and forgets them.
@@ -225,6 +243,8 @@ func (b *Batch) Discard() {
 		pb.release()
 		delete(b.parts, p)
 	}
+	clear(b.keys)
+	clear(b.ips)
 }
 
 // Publish moves flushed files to their partition folders and returns their

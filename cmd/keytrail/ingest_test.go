@@ -174,6 +174,56 @@ func TestIngest_Range(t *testing.T) {
 	}
 }
 
+// TestIngest_Compaction feeds the first day of the sample in nine
+// two-hour runs, as a trail delivering all day would: the ninth run merges
+// the day's small files (the table's and its indexes'), and the store still
+// holds every record once and answers investigations as a scan does.
+func TestIngest_Compaction(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	day0 := sum.CloudTrail.First.UTC().Truncate(24 * time.Hour)
+	sources := []string{"--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs")}
+	compacted := 0.0
+	for i := 0; i < 9; i++ {
+		from, to := day0.Add(time.Duration(2*i)*time.Hour), day0.Add(time.Duration(2*i+2)*time.Hour-time.Second)
+		s, errOut, code := ingestJSON(t, append(sources, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))...)
+		if code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, errOut)
+		}
+		compacted += s["files_compacted"].(float64)
+	}
+	if _, errOut, code := ingestJSON(t, sources...); code != 0 {
+		t.Fatalf("last run: exit %d: %s", code, errOut)
+	}
+	if compacted == 0 {
+		t.Error("nine runs into one day compacted no file")
+	}
+	s, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	perTable := map[string]int{}
+	for _, f := range m.Files {
+		if f.Partition.Day == day0.Format("2006-01-02") {
+			perTable[f.Table]++
+		}
+	}
+	for _, table := range []string{store.TableCloudTrail, store.TableKeyUsage, store.TableIPUsage} {
+		if n := perTable[table]; n == 0 || n >= 8 {
+			t.Errorf("%s holds %d files for %s after compaction", table, n, day0.Format("2006-01-02"))
+		}
+	}
+	if !m.Indexed() {
+		t.Error("compaction lost the indexed mark")
+	}
+	wantSample(t, st, sum, "after compaction")
+	indexMatchesScan(t, st, [][]string{{"investigate", "key", gen.IncidentKey}, {"investigate", "ip", gen.IncidentIP}})
+}
+
 func sampleConfig(t *testing.T) gen.Config {
 	cfg := gen.DefaultConfig()
 	cfg.Days, cfg.CloudTrailEvents, cfg.AccessLogLines = 3, 6000, 4000

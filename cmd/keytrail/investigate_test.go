@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,4 +212,83 @@ func TestInvestigate_BlindSpots(t *testing.T) {
 			t.Errorf("no high finding for activity after deactivation:\n%s", out)
 		}
 	})
+}
+
+// TestInvestigate_IndexMatchesScan checks that the index tables answer as
+// the events do: the same investigations on a copy of the sample store
+// whose manifest no longer says its files are indexed (a store written
+// before the indexes existed, which is read by scanning) give the same
+// reports, windows starting and ending inside a day included. The same
+// holds for logs outside AWS's folder layout (no account or region).
+func TestInvestigate_IndexMatchesScan(t *testing.T) {
+	questions := [][]string{
+		{"investigate", "key", gen.IncidentKey},
+		{"investigate", "key", gen.IncidentKey, "--from", "2024-05-07T10:30:00Z", "--to", "2024-05-09T06:00:00Z"},
+		{"investigate", "key", gen.IncidentKey, "--from", "2024-05-08T01:00:00Z", "--to", "2024-05-08T23:00:00Z"},
+		{"investigate", "key", gen.IncidentSecondKey},
+		{"investigate", "principal", gen.IncidentUser},
+		{"investigate", "ip", gen.IncidentIP},
+	}
+	indexMatchesScan(t, sampleStore(t), questions)
+
+	// Events that name no account or region, in a file outside AWS's
+	// layout: their account and region are NULL.
+	dir := t.TempDir()
+	var records []string
+	for i, at := range []string{"2024-05-07T23:50:00Z", "2024-05-08T00:10:00Z", "2024-05-08T12:00:00Z", "2024-05-09T08:00:00Z"} {
+		records = append(records, fmt.Sprintf(`{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"%s","accessKeyId":"%s","userName":"deploy-bot"},
+			"eventTime":"%s","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","sourceIPAddress":"%s","userAgent":"%s",
+			"requestID":"R%d","eventID":"e%d","eventType":"AwsApiCall","managementEvent":true,"eventCategory":"Management"}`,
+			gen.IncidentUser, gen.IncidentKey, at, gen.IncidentIP, gen.IncidentUserAgent, i, i))
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.json"), []byte(`{"Records":[`+strings.Join(records, ",")+`]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st := filepath.Join(t.TempDir(), "store")
+	if _, errOut, code := run(t, "ingest", "-q", "--store", st, "--cloudtrail", dir); code != 0 {
+		t.Fatal(errOut)
+	}
+	if out, _, _ := run(t, "query", "--store", st, "--format", "csv", "SELECT count(*) FROM cloudtrail_logs WHERE account IS NULL AND region IS NULL"); !strings.Contains(out, "4") {
+		t.Fatalf("the events have an account or region: %s", out)
+	}
+	indexMatchesScan(t, st, questions[:3])
+}
+
+// indexMatchesScan asks the questions of the store st and of a copy whose
+// manifest says no file is indexed, and compares the JSON reports.
+func indexMatchesScan(t *testing.T, st string, questions [][]string) {
+	t.Helper()
+	scan := filepath.Join(t.TempDir(), "store")
+	if err := os.CopyFS(scan, os.DirFS(st)); err != nil {
+		t.Fatal(err)
+	}
+	manifests, _ := filepath.Glob(filepath.Join(scan, "_manifest", "*.json"))
+	stripped := 0
+	for _, m := range manifests {
+		b, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stripped += strings.Count(string(b), `,"indexed":true`)
+		if err := os.WriteFile(m, []byte(strings.ReplaceAll(string(b), `,"indexed":true`, "")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if stripped == 0 {
+		t.Fatalf("the manifest of %s marks no file indexed", st)
+	}
+	for _, args := range questions {
+		args = append(args, "--format", "json")
+		want, errOut, code := run(t, append(args, "--store", scan)...)
+		if code != 0 {
+			t.Fatalf("%v on the scanned store: %s", args, errOut)
+		}
+		got, errOut, code := run(t, append(args, "--store", st)...)
+		if code != 0 {
+			t.Fatalf("%v on the indexed store: %s", args, errOut)
+		}
+		if got != want {
+			t.Errorf("%v: the indexed store answers\n%s\nthe scan answers\n%s", args, got, want)
+		}
+	}
 }

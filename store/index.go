@@ -1,0 +1,173 @@
+package store
+
+import (
+		"fmt"
+	"maps"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/keytrail/keytrail"
+)
+
+// The index tables are written by the Batch of the cloudtrail table, with
+// its rows and in the same manifest delta, so that they never disagree with
+// it: a file's entry is Indexed, and an investigation that finds every
+// CloudTrail file indexed reads the small index views instead of scanning
+// every event (see Manifest.Indexed).
+
+// MgmtEventNames are the management events the mgmt_events index keeps
+// (failed calls included), by event source: IAM's access-key events (a
+// key's owner and life) and EC2's events that assign addresses (which
+// instance had an IP).
+var MgmtEventNames = map[string][]string{
+	"iam.amazonaws.com": {"CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey"},
+	"ec2.amazonaws.com": {"RunInstances", "CreateNetworkInterface", "AssignPrivateIpAddresses", "AssociateAddress"},
+}
+
+// IsMgmtEvent reports whether the mgmt_events index keeps events of this
+// source and name.
+func IsMgmtEvent(source, name string) bool {
+	return slices.Contains(MgmtEventNames[source], name)
+}
+
+// usageSchema returns the schema of a usage index: account, region and
+// three more string columns, then the number of events and the first and
+// last of them. One row per day (the folder) and distinct values; a day's
+// rows may be spread over several files: sum the events, take the least
+// first_seen and the greatest last_seen. An account or region the logs'
+// folders did not name is NULL (as in the cloudtrail table); other absent
+// values are "".
+func usageSchema(names ...string) *arrow.Schema {
+	fs := strFields(append([]string{"account", "region"}, names...)...)
+	fs = append(fs, field("events", arrow.PrimitiveTypes.Int64), field("first_seen", timestampType), field("last_seen", timestampType))
+	return arrow.NewSchema(fs, nil)
+}
+
+var (
+	// KeyUsageSchema is the schema of the key_usage index: which access
+	// keys each principal used. Events without an access key are not
+	// counted.
+	KeyUsageSchema = usageSchema("arn", "type", "accesskeyid")
+	// IPUsageSchema is the schema of the ip_usage index: the events from
+	// each source address whose caller was a role session named after an
+	// EC2 instance (instance: its id, as regexp_extract(useridentity.arn,
+	// InstanceSessionPattern, 1) gives it) or that came through a VPC
+	// endpoint. Other events are not counted.
+	IPUsageSchema = usageSchema("sourceipaddress", "instance", "vpcendpointid")
+)
+
+// InstanceSessionPattern matches the ARN of a role session named after an
+// EC2 instance (the name EC2 gives its instance profile's sessions); its
+// group is the instance id.
+const InstanceSessionPattern = `assumed-role/[^/]+/(i-[0-9a-f]+)$`
+
+var instanceSession = regexp.MustCompile(InstanceSessionPattern)
+
+// usage is a usage index being gathered: by day, the events of each
+// distinct account, region and three values.
+type usage map[string]map[[5]string]*keyAgg
+
+type keyAgg struct {
+	events      int64
+	first, last time.Time
+}
+
+func (u usage) add(day string, k [5]string, t time.Time) {
+	d := u[day]
+	if d == nil {
+		d = map[[5]string]*keyAgg{}
+		u[day] = d
+	}
+	a := d[k]
+	if a == nil {
+		a = &keyAgg{first: t, last: t}
+		d[k] = a
+	}
+	a.events++
+	if t.Before(a.first) {
+		a.first = t
+	}
+	if t.After(a.last) {
+		a.last = t
+	}
+}
+
+// index adds what the index tables need of ev, which was added to the
+// cloudtrail partition p.
+func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event, sourceKey string) {
+	src, name := ev.EventSource.String, ev.EventName.String
+	if src == "s3.amazonaws.com" && ev.EventCategory.String == "Data" {
+		pb.s3Data++
+	}
+	if IsMgmtEvent(src, name) {
+		mp := p
+		mp.Table = TableMgmtEvents
+		mb := b.part(mp)
+		mb.ev.Append(ev, sourceKey)
+		mb.seen(ev.Time)
+	}
+	u := &ev.UserIdentity
+	if u.AccessKeyID.String != "" {
+		b.keys.add(p.Day, [5]string{p.Account, p.Region, u.ARN.String, u.Type.String, u.AccessKeyID.String}, ev.Time)
+	}
+	inst := ""
+	if arn := u.ARN.String; strings.Contains(arn, "/i-") && strings.Contains(arn, "assumed-role/") {
+		if m := instanceSession.FindStringSubmatch(arn); m != nil {
+			inst = m[1]
+		}
+	}
+	if inst != "" || ev.VPCEndpointID.String != "" {
+		b.ips.add(p.Day, [5]string{p.Account, p.Region, ev.SourceIPAddress.String, inst, ev.VPCEndpointID.String}, ev.Time)
+	}
+}
+
+// finishUsage writes the usage gathered since the last call as one file of
+// table per day, pending like the batch's other files.
+func (b *Batch) finishUsage(table string, schema *arrow.Schema, u usage) error {
+	for _, day := range slices.Sorted(maps.Keys(u)) {
+		rows := u[day]
+		delete(u, day)
+		keys := slices.SortedFunc(maps.Keys(rows), func(x, y [5]string) int { return slices.Compare(x[:], y[:]) })
+		fp := Partition{Table: table, Day: day}
+		entry := FileEntry{Table: table, Partition: fp}
+		rb := array.NewRecordBuilder(b.mem, schema)
+		f := rb.Fields()
+		for _, k := range keys {
+			a := rows[k]
+			appendNS(f[0], keytrail.NullString{String: k[0], Valid: k[0] != ""})
+			appendNS(f[1], keytrail.NullString{String: k[1], Valid: k[1] != ""})
+			for i, s := range k[2:] {
+				appendS(f[2+i], s)
+			}
+			f[5].(*array.Int64Builder).Append(a.events)
+			appendTime(f[6], a.first)
+			appendTime(f[7], a.last)
+			entry.Rows++
+			entry.addGroup(Partition{Table: table, Account: k[0], Region: k[1]})
+			if entry.MinTime.IsZero() || a.first.Before(entry.MinTime) {
+				entry.MinTime = a.first
+			}
+			if a.last.After(entry.MaxTime) {
+				entry.MaxTime = a.last
+			}
+		}
+		rec := rb.NewRecordBatch()
+		rb.Release()
+		b.seq++
+		name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
+		tmp := filepath.Join(b.s.path(tmpDir), name)
+		size, err := writeParquet(tmp, rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+		entry.Path, entry.Bytes = fp.Dir()+"/"+name, size
+		b.pending = append(b.pending, pendingFile{tmp: tmp, entry: entry})
+	}
+	return nil
+}

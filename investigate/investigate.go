@@ -350,16 +350,16 @@ func (s *session) attribute() error {
 	}
 	// EC2 launches and network interfaces that assigned an address: one
 	// query for all the addresses (such events are few), matched here.
-	var texts []string
+	var addrs []string
 	for _, ip := range slices.Sorted(mapsKeys(byIP)) {
 		if k := byIP[ip].Kind; k == "private" || k == "public" || k == "ec2-instance" {
-			texts = append(texts, `"`+ip+`"`)
+			addrs = append(addrs, ip)
 		}
 	}
 	var ec2 []mgmtEvent
-	if len(texts) > 0 {
+	if len(addrs) > 0 {
 		var err error
-		if ec2, err = s.mgmtEvents("ec2.amazonaws.com", texts); err != nil {
+		if ec2, err = s.mgmtEvents("ec2.amazonaws.com", addrs); err != nil {
 			return err
 		}
 	}

@@ -410,35 +410,62 @@ type mgmtEvent struct {
 }
 
 // mgmtEvents reads the successful events of source that the mgmt_events
-// index keeps (IAM key management, EC2 address assignment) from the whole
-// store (a key's creation or an instance's launch may precede the window):
-// from the index, or by a scan of every event when the store predates it.
-// With texts, only the events whose response contains one of them.
-func (s *session) mgmtEvents(source string, texts []string) ([]mgmtEvent, error) {
-	from := "cloudtrail_mgmt_events"
-	if !s.db.Manifest.Indexed() {
-		from = "cloudtrail_logs"
-	}
+// index points to (IAM key management, EC2 address assignment) from the
+// whole store (a key's creation or an instance's launch may precede the
+// window). With addrs, only the events whose response holds one of them as
+// a JSON string. The index says which events (day and id) to read; a store
+// that predates it is scanned.
+func (s *session) mgmtEvents(source string, addrs []string) ([]mgmtEvent, error) {
 	names := store.MgmtEventNames[source]
 	args := []any{source}
 	for _, n := range names {
 		args = append(args, n)
 	}
-	match := ""
-	for i, t := range texts {
-		if i == 0 {
-			match = " AND (false"
+	cond := `eventsource = ? AND eventname IN (` + placeholders(len(names)) + `) AND errorcode IS NULL`
+	if s.db.Manifest.Indexed() {
+		match, idxArgs := "", slices.Clone(args)
+		if len(addrs) > 0 {
+			match = ` AND list_has_any(addresses, [` + placeholders(len(addrs)) + `])`
+			for _, a := range addrs {
+				idxArgs = append(idxArgs, a)
+			}
 		}
-		match += " OR strpos(responseelements, ?) > 0"
-		args = append(args, t)
-		if i == len(texts)-1 {
-			match += ")"
+		rows, err := s.query(`SELECT date, eventid FROM cloudtrail_mgmt_events WHERE `+cond+match, idxArgs...)
+		if err != nil {
+			return nil, err
+		}
+		days, ids := map[string]bool{}, map[string]bool{}
+		for rows.Next() {
+			var d, id string
+			if err := rows.Scan(&d, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			days[d], ids[id] = true, true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		cond += ` AND date IN (` + placeholders(len(days)) + `) AND eventid IN (` + placeholders(len(ids)) + `)`
+		for _, d := range slices.Sorted(maps.Keys(days)) {
+			args = append(args, d)
+		}
+		for _, id := range slices.Sorted(maps.Keys(ids)) {
+			args = append(args, id)
+		}
+	} else if len(addrs) > 0 {
+		cond += ` AND (` + strings.TrimSuffix(strings.Repeat(`strpos(responseelements, ?) > 0 OR `, len(addrs)), " OR ") + `)`
+		for _, a := range addrs {
+			args = append(args, `"`+a+`"`)
 		}
 	}
 	rows, err := s.query(`SELECT eventsource, eventname, eventtimestamp, coalesce(recipientaccountid, useridentity.accountid, ''), coalesce(useridentity.arn, ''),
 		coalesce(useridentity.username, ''), coalesce(requestparameters, ''), coalesce(responseelements, '')
-		FROM `+from+` WHERE eventsource = ? AND eventname IN (`+placeholders(len(names))+`) AND errorcode IS NULL`+match+`
-		ORDER BY eventtimestamp, eventid`, args...)
+		FROM cloudtrail_logs WHERE `+cond+` ORDER BY eventtimestamp, eventid`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -507,10 +534,7 @@ type keyUse struct {
 // and last day when it starts or ends inside them, or every day of a store
 // that predates the index) from the events themselves.
 func (s *session) loadKeyUsage(keyID string, arns []string) error {
-	in := "NULL"
-	if len(arns) > 0 {
-		in = placeholders(len(arns))
-	}
+	in := placeholders(len(arns))
 	match := func(arn, key string) (string, []any) {
 		args := []any{keyID}
 		for _, a := range arns {

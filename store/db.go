@@ -149,7 +149,7 @@ var views = []struct {
 	{"s3_access_logs", TableS3Access, AccessLogSchema},
 	{"cloudtrail_key_usage", TableKeyUsage, KeyUsageSchema},
 	{"cloudtrail_ip_usage", TableIPUsage, IPUsageSchema},
-	{"cloudtrail_mgmt_events", TableMgmtEvents, CloudTrailSchema},
+	{"cloudtrail_mgmt_events", TableMgmtEvents, MgmtEventsSchema},
 }
 
 func templatePath(table string) string { return "_schema/" + table + ".parquet" }

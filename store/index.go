@@ -3,6 +3,7 @@ package store
 import (
 	"fmt"
 	"maps"
+	"net/netip"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -20,8 +21,8 @@ import (
 // CloudTrail file indexed reads the small index views instead of scanning
 // every event (see Manifest.Indexed).
 
-// MgmtEventNames are the management events the mgmt_events index keeps
-// (failed calls included), by event source: IAM's access-key events (a
+// MgmtEventNames are the management events the mgmt_events index points
+// to (failed calls included), by event source: IAM's access-key events (a
 // key's owner and life) and EC2's events that assign addresses (which
 // instance had an IP).
 var MgmtEventNames = map[string][]string{
@@ -46,6 +47,54 @@ func usageSchema(names ...string) *arrow.Schema {
 	fs := strFields(append([]string{"account", "region"}, names...)...)
 	fs = append(fs, field("events", arrow.PrimitiveTypes.Int64), field("first_seen", timestampType), field("last_seen", timestampType))
 	return arrow.NewSchema(fs, nil)
+}
+
+// MgmtEventsSchema is the schema of the mgmt_events index: one row per
+// event of MgmtEventNames, which names it (its day is the folder; read it
+// from the cloudtrail table by date and eventid) and lists the IP
+// addresses that its response elements hold as JSON strings, verbatim.
+var MgmtEventsSchema = arrow.NewSchema(append(strFields("account", "region", "eventsource", "eventname", "eventid", "errorcode"),
+	field("eventtimestamp", timestampType), field("addresses", arrow.ListOf(str))), nil)
+
+// mgmtRow is a row of the mgmt_events index.
+type mgmtRow struct {
+	account, region, source, name, id string
+	errorCode                         keytrail.NullString
+	t                                 time.Time
+	addresses                         []string
+}
+
+// addresses returns the JSON strings of text that are IP addresses, as
+// written, each once.
+func addresses(text string) []string {
+	var out []string
+	for i := 0; i < len(text); i++ {
+		if text[i] != '"' {
+			continue
+		}
+		j := i + 1
+		for j < len(text) && text[j] != '"' && text[j] != '\\' && j-i <= 46 {
+			j++
+		}
+		if j < len(text) && text[j] == '"' {
+			if v := text[i+1 : j]; len(v) >= 2 && (strings.IndexByte(v, '.') > 0 || strings.IndexByte(v, ':') >= 0) && !slices.Contains(out, v) {
+				if _, err := netip.ParseAddr(v); err == nil {
+					out = append(out, v)
+				}
+			}
+			i = j // the closing quote; the next string starts after it
+			continue
+		}
+		// A long or escaped string: skip to its end.
+		for j < len(text) && text[j] != '"' {
+			if text[j] == '\\' {
+				j++
+			}
+			j++
+		}
+		i = j
+	}
+	return out
 }
 
 var (
@@ -105,11 +154,8 @@ func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event, sourceKey st
 		pb.s3Data++
 	}
 	if IsMgmtEvent(src, name) {
-		mp := p
-		mp.Table = TableMgmtEvents
-		mb := b.part(mp)
-		mb.ev.Append(ev, sourceKey)
-		mb.seen(ev.Time)
+		b.mgmt[p.Day] = append(b.mgmt[p.Day], mgmtRow{account: p.Account, region: p.Region, source: src, name: name,
+			id: ev.EventID.String, errorCode: ev.ErrorCode, t: ev.Time, addresses: addresses(ev.ResponseElements.String)})
 	}
 	u := &ev.UserIdentity
 	if u.AccessKeyID.String != "" {
@@ -156,18 +202,66 @@ func (b *Batch) finishUsage(table string, schema *arrow.Schema, u usage) error {
 				entry.MaxTime = a.last
 			}
 		}
-		rec := rb.NewRecordBatch()
-		rb.Release()
-		b.seq++
-		name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
-		tmp := filepath.Join(b.s.path(tmpDir), name)
-		size, err := writeParquet(tmp, rec)
-		rec.Release()
-		if err != nil {
+		if err := b.writeIndex(rb, entry); err != nil {
 			return err
 		}
-		entry.Path, entry.Bytes = fp.Dir()+"/"+name, size
-		b.pending = append(b.pending, pendingFile{tmp: tmp, entry: entry})
 	}
+	return nil
+}
+
+// finishMgmt writes the mgmt_events rows gathered since the last call, one
+// file per day.
+func (b *Batch) finishMgmt() error {
+	for _, day := range slices.Sorted(maps.Keys(b.mgmt)) {
+		rows := b.mgmt[day]
+		delete(b.mgmt, day)
+		fp := Partition{Table: TableMgmtEvents, Day: day}
+		entry := FileEntry{Table: TableMgmtEvents, Partition: fp}
+		rb := array.NewRecordBuilder(b.mem, MgmtEventsSchema)
+		f := rb.Fields()
+		for _, r := range rows {
+			appendNS(f[0], keytrail.NullString{String: r.account, Valid: r.account != ""})
+			appendNS(f[1], keytrail.NullString{String: r.region, Valid: r.region != ""})
+			for i, s := range [...]string{r.source, r.name, r.id} {
+				appendS(f[2+i], s)
+			}
+			appendNS(f[5], r.errorCode)
+			appendTime(f[6], r.t)
+			lb := f[7].(*array.ListBuilder)
+			lb.Append(true)
+			for _, a := range r.addresses {
+				appendS(lb.ValueBuilder(), a)
+			}
+			entry.Rows++
+			entry.addGroup(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region})
+			if entry.MinTime.IsZero() || r.t.Before(entry.MinTime) {
+				entry.MinTime = r.t
+			}
+			if r.t.After(entry.MaxTime) {
+				entry.MaxTime = r.t
+			}
+		}
+		if err := b.writeIndex(rb, entry); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeIndex writes the rows of rb as the file of entry, pending like the
+// batch's other files, and releases rb.
+func (b *Batch) writeIndex(rb *array.RecordBuilder, entry FileEntry) error {
+	rec := rb.NewRecordBatch()
+	rb.Release()
+	b.seq++
+	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
+	tmp := filepath.Join(b.s.path(tmpDir), name)
+	size, err := writeParquet(tmp, rec)
+	rec.Release()
+	if err != nil {
+		return err
+	}
+	entry.Path, entry.Bytes = entry.Partition.Dir()+"/"+name, size
+	b.pending = append(b.pending, pendingFile{tmp: tmp, entry: entry})
 	return nil
 }

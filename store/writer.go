@@ -36,8 +36,9 @@ type Batch struct {
 	open    map[Partition]*openFile // by file partition
 	pending []pendingFile
 	seq     int
-	keys    usage // the key_usage index of the rows since Finish
-	ips     usage // the ip_usage index of the rows since Finish
+	keys    usage                // the key_usage index of the rows since Finish
+	ips     usage                // the ip_usage index of the rows since Finish
+	mgmt    map[string][]mgmtRow // by day: the mgmt_events index of the rows since Finish
 }
 
 type partBuf struct {
@@ -73,6 +74,7 @@ func (s *Store) NewBatch(table string) *Batch {
 		open:  map[Partition]*openFile{},
 		keys:  usage{},
 		ips:   usage{},
+		mgmt:  map[string][]mgmtRow{},
 	}
 }
 
@@ -83,7 +85,7 @@ func (b *Batch) part(p Partition) *partBuf {
 	pb := b.parts[p]
 	if pb == nil {
 		pb = &partBuf{}
-		if p.Table != TableS3Access {
+		if b.table == TableCloudTrail {
 			pb.ev = newEventBuilder(b.mem, p.Account, p.Region)
 		} else {
 			pb.ac = newAccessBuilder(b.mem)
@@ -129,16 +131,10 @@ func (b *Batch) AddAccess(p Partition, r *keytrail.AccessLogRecord, sourceKey st
 
 // Flush writes every buffered partition as row groups of its file in the
 // temporary folder (opening the file if needed) and empties the buffers.
-// The mgmt_events index, a few rows, waits for Finish: a row group of a
-// few rows costs a reader more than the rows.
-func (b *Batch) Flush() error { return b.flush(false) }
-
-func (b *Batch) flush(finish bool) error {
+func (b *Batch) Flush() error {
 	keys := make([]Partition, 0, len(b.parts))
 	for p := range b.parts {
-		if finish || p.Table != TableMgmtEvents {
-			keys = append(keys, p)
-		}
+		keys = append(keys, p)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		a, c := keys[i], keys[j]
@@ -197,7 +193,7 @@ func (b *Batch) openFile(fp Partition, schema *arrow.Schema) (*openFile, error) 
 // Finish flushes the buffers, closes (and syncs) the open files and writes
 // the usage indexes of their rows; the files wait in the batch until Take.
 func (b *Batch) Finish() error {
-	if err := b.flush(true); err != nil {
+	if err := b.Flush(); err != nil {
 		return err
 	}
 	fps := make([]Partition, 0, len(b.open))
@@ -218,7 +214,10 @@ func (b *Batch) Finish() error {
 	if err := b.finishUsage(TableKeyUsage, KeyUsageSchema, b.keys); err != nil {
 		return err
 	}
-	return b.finishUsage(TableIPUsage, IPUsageSchema, b.ips)
+	if err := b.finishUsage(TableIPUsage, IPUsageSchema, b.ips); err != nil {
+		return err
+	}
+	return b.finishMgmt()
 }
 
 // Take returns the files finished so far and forgets them.
@@ -245,6 +244,7 @@ func (b *Batch) Discard() {
 	}
 	clear(b.keys)
 	clear(b.ips)
+	clear(b.mgmt)
 }
 
 // Publish moves flushed files to their partition folders and returns their

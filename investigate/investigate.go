@@ -564,7 +564,20 @@ func (s *session) coverage() error {
 		to = s.rep.Window.To.Add(time.Nanosecond)
 	}
 	if from.IsZero() || to.IsZero() {
+		// No bounds and no evidence: the span of the store.
 		from, to = s.from, s.to
+		var first, last time.Time
+		for _, f := range s.db.Manifest.Files {
+			if first.IsZero() || (!f.MinTime.IsZero() && f.MinTime.Before(first)) {
+				first = f.MinTime
+			}
+			if f.MaxTime.After(last) {
+				last = f.MaxTime
+			}
+		}
+		if !first.IsZero() && !last.IsZero() {
+			from, to = first, last.Add(time.Nanosecond)
+		}
 	}
 	fromDay, toDay := from.Format("2006-01-02"), to.Add(-time.Nanosecond).Format("2006-01-02")
 	// Days, regions and buckets come from the manifest: no scan.

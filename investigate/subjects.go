@@ -713,7 +713,7 @@ func (s *session) conclude() {
 	if len(r.Actors) == 0 {
 		r.Conclusion = fmt.Sprintf("No activity of %s %s found in the store", r.Subject.Kind, r.Subject.Value)
 		if len(r.Findings) > 0 {
-			r.Conclusion += ": " + r.Findings[0].Message
+			r.Conclusion += ": " + strings.TrimSuffix(r.Findings[0].Message, ".")
 		}
 		return
 	}

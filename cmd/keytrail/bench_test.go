@@ -64,3 +64,59 @@ func BenchmarkIngestS3(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkInvestigateKey investigates the incident key over a store,
+// reading the indexes ("indexed") and, on the same files, by scanning every
+// event as a store without indexes is read ("scan": a view of the store
+// whose manifest no longer marks files indexed). KEYTRAIL_BENCH_STORE names
+// a store (e.g. the 10M + 10M one of BENCHMARKS.md); by default the sample
+// store of the tests is used.
+//
+//	KEYTRAIL_BENCH_STORE=/tmp/kb10/st go test ./cmd/keytrail -run '^$' -bench InvestigateKey -benchtime 5x
+func BenchmarkInvestigateKey(b *testing.B) {
+	st := os.Getenv("KEYTRAIL_BENCH_STORE")
+	if st == "" {
+		st = sampleStore(b)
+	}
+	// The scan store shares the Parquet files by hard links (DuckDB's
+	// read-only session refuses symbolic links out of the store), or copies
+	// them across file systems; its manifest loses the indexed marks.
+	scan := b.TempDir()
+	err := filepath.WalkDir(st, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(st, p)
+		dst := filepath.Join(scan, rel)
+		if d.IsDir() {
+			return os.MkdirAll(dst, 0o755)
+		}
+		if filepath.Base(filepath.Dir(p)) == "_manifest" {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(dst, []byte(strings.ReplaceAll(string(data), `,"indexed":true`, "")), 0o644)
+		}
+		if os.Link(p, dst) == nil {
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(dst, data, 0o644)
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range []struct{ name, dir string }{{"indexed", st}, {"scan", scan}} {
+		b.Run(s.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, errOut, code := run(b, "investigate", "key", gen.IncidentKey, "--offline", "--store", s.dir); code != 0 {
+					b.Fatalf("exit %d: %s", code, errOut)
+				}
+			}
+		})
+	}
+}

@@ -25,7 +25,7 @@ var sample = struct {
 	err  error
 }{}
 
-func sampleLogs(t *testing.T) (string, gen.Summary) {
+func sampleLogs(t testing.TB) (string, gen.Summary) {
 	t.Helper()
 	sample.once.Do(func() {
 		sample.dir, sample.err = os.MkdirTemp("", "keytrail-sample-")

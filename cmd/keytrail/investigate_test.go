@@ -20,7 +20,7 @@ var sampleStoreOnce = struct {
 	err  string
 }{}
 
-func sampleStore(t *testing.T) string {
+func sampleStore(t testing.TB) string {
 	t.Helper()
 	logs, _ := sampleLogs(t)
 	sampleStoreOnce.once.Do(func() {

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 // run runs keytrail in-process and returns stdout, stderr and the exit status.
-func run(t *testing.T, args ...string) (string, string, int) {
+func run(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	code := Main(context.Background(), args, strings.NewReader(""), &out, &errOut)

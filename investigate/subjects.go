@@ -276,8 +276,27 @@ func ObjectReport(ctx context.Context, db *store.DB, object string, opts Options
 	}
 	bucket, key := u.Host, strings.TrimPrefix(u.Path, "/")
 	s := newSession(ctx, db, "object", "s3://"+bucket+"/"+key, opts)
-	if err := s.ctEvidence(`eventsource = 's3.amazonaws.com' AND json_extract_string(requestparameters, '$.bucketName') = ? AND json_extract_string(requestparameters, '$.key') = ?`, bucket, key); err != nil {
-		return nil, err
+	// CloudTrail: only the days whose files hold S3 events that name an
+	// object key, when the manifest counts them (no day: no scan).
+	cond, args := `eventsource = 's3.amazonaws.com' AND json_extract_string(requestparameters, '$.bucketName') = ? AND json_extract_string(requestparameters, '$.key') = ?`, []any{bucket, key}
+	scan := true
+	if db.Manifest.Indexed() {
+		days := map[string]bool{}
+		for _, f := range db.Manifest.FilesOf(store.TableCloudTrail) {
+			if f.S3ObjectEvents > 0 {
+				days[f.Partition.Day] = true
+			}
+		}
+		scan = len(days) > 0
+		cond += ` AND date IN (` + placeholders(len(days)) + `)`
+		for _, d := range slices.Sorted(maps.Keys(days)) {
+			args = append(args, d)
+		}
+	}
+	if scan {
+		if err := s.ctEvidence(cond, args...); err != nil {
+			return nil, err
+		}
 	}
 	// Access logs hold the key URL-encoded.
 	if err := s.s3Evidence(`bucket_name = ? AND (key = ? OR key = ?)`, bucket, key, s3KeyEscape(key)); err != nil {

@@ -17,9 +17,17 @@ import (
 
 // The index tables are written by the Batch of the cloudtrail table, with
 // its rows and in the same manifest delta, so that they never disagree with
-// it: a file's entry is Indexed, and an investigation that finds every
+// it: a file's entry has the Index version, and an investigation that finds every
 // CloudTrail file indexed reads the small index views instead of scanning
 // every event (see Manifest.Indexed).
+
+// indexOf returns the index version of new files of table.
+func indexOf(table string) int {
+	if table == TableCloudTrail {
+		return IndexVersion
+	}
+	return 0
+}
 
 // MgmtEventNames are the management events the mgmt_events index points
 // to (failed calls included), by event source: IAM's access-key events (a
@@ -150,8 +158,13 @@ func (u usage) add(day string, k [5]string, t time.Time) {
 // cloudtrail partition p.
 func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event, sourceKey string) {
 	src, name := ev.EventSource.String, ev.EventName.String
-	if src == "s3.amazonaws.com" && ev.EventCategory.String == "Data" {
-		pb.s3Data++
+	if src == "s3.amazonaws.com" {
+		if ev.EventCategory.String == "Data" {
+			pb.s3Data++
+		}
+		if strings.Contains(ev.RequestParameters.String, `"key"`) {
+			pb.s3Objects++
+		}
 	}
 	if IsMgmtEvent(src, name) {
 		b.mgmt[p.Day] = append(b.mgmt[p.Day], mgmtRow{account: p.Account, region: p.Region, source: src, name: name,

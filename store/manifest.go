@@ -28,12 +28,16 @@ type FileEntry struct {
 	// Accounts and Regions a CloudTrail file holds rows of, sorted.
 	Accounts []string `json:"accounts,omitempty"`
 	Regions  []string `json:"regions,omitempty"`
-	// Indexed says that a CloudTrail file's rows are in the index tables
-	// (TableKeyUsage, TableIPUsage, TableMgmtEvents; stores written before
-	// the indexes existed lack them), and S3DataEvents counts its S3 data
-	// events (valid when Indexed).
-	Indexed      bool  `json:"indexed,omitempty"`
-	S3DataEvents int64 `json:"s3_data_events,omitempty"`
+	// Index is the version of the indexes a CloudTrail file's rows are in
+	// (TableKeyUsage, TableIPUsage, TableMgmtEvents and the counts below):
+	// IndexVersion, or 0 for files written before the indexes existed.
+	// Valid when indexed: S3DataEvents counts its S3 data events,
+	// S3ObjectEvents its S3 events whose request parameters name an object
+	// key (a "key" member, as CloudTrail writes them); a file without any
+	// holds no event of any object.
+	Index          int   `json:"index,omitempty"`
+	S3DataEvents   int64 `json:"s3_data_events,omitempty"`
+	S3ObjectEvents int64 `json:"s3_object_events,omitempty"`
 }
 
 // addGroup notes that the file holds rows of partition p.
@@ -186,10 +190,16 @@ func (m *Manifest) apply(d *Delta) {
 	m.Seq = d.Seq
 }
 
-// Indexed reports whether the index tables cover every CloudTrail file.
+// IndexVersion is the version of the indexes this build writes and reads;
+// a change to what they hold increments it, so that files indexed before
+// are read by scanning.
+const IndexVersion = 1
+
+// Indexed reports whether the index tables of this version cover every
+// CloudTrail file.
 func (m *Manifest) Indexed() bool {
 	for _, f := range m.Files {
-		if f.Table == TableCloudTrail && !f.Indexed {
+		if f.Table == TableCloudTrail && f.Index != IndexVersion {
 			return false
 		}
 	}

@@ -42,11 +42,12 @@ type Batch struct {
 }
 
 type partBuf struct {
-	ev      *eventBuilder
-	ac      *accessBuilder
-	minTime time.Time
-	maxTime time.Time
-	s3Data  int64 // S3 data events among the rows
+	ev        *eventBuilder
+	ac        *accessBuilder
+	minTime   time.Time
+	maxTime   time.Time
+	s3Data    int64 // S3 data events among the rows
+	s3Objects int64 // S3 events naming an object key among the rows
 }
 
 type pendingFile struct {
@@ -167,6 +168,7 @@ func (b *Batch) Flush() error {
 			e.MaxTime = pb.maxTime
 		}
 		e.S3DataEvents += pb.s3Data
+		e.S3ObjectEvents += pb.s3Objects
 		e.addGroup(p)
 	}
 	return nil
@@ -185,7 +187,7 @@ func (b *Batch) openFile(fp Partition, schema *arrow.Schema) (*openFile, error) 
 		return nil, err
 	}
 	of := &openFile{pendingFile: pendingFile{tmp: tmp, entry: FileEntry{Path: fp.Dir() + "/" + name, Table: fp.Table, Partition: fp,
-		Indexed: fp.Table == TableCloudTrail}}, w: w}
+		Index: indexOf(fp.Table)}}, w: w}
 	b.open[fp] = of
 	return of, nil
 }

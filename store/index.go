@@ -206,14 +206,7 @@ func (b *Batch) finishUsage(table string, schema *arrow.Schema, u usage) error {
 			f[5].(*array.Int64Builder).Append(a.events)
 			appendTime(f[6], a.first)
 			appendTime(f[7], a.last)
-			entry.Rows++
-			entry.addGroup(Partition{Table: table, Account: k[0], Region: k[1]})
-			if entry.MinTime.IsZero() || a.first.Before(entry.MinTime) {
-				entry.MinTime = a.first
-			}
-			if a.last.After(entry.MaxTime) {
-				entry.MaxTime = a.last
-			}
+			entry.add(Partition{Table: table, Account: k[0], Region: k[1]}, 1, a.first, a.last)
 		}
 		if err := b.writeIndex(rb, entry); err != nil {
 			return err
@@ -245,14 +238,7 @@ func (b *Batch) finishMgmt() error {
 			for _, a := range r.addresses {
 				appendS(lb.ValueBuilder(), a)
 			}
-			entry.Rows++
-			entry.addGroup(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region})
-			if entry.MinTime.IsZero() || r.t.Before(entry.MinTime) {
-				entry.MinTime = r.t
-			}
-			if r.t.After(entry.MaxTime) {
-				entry.MaxTime = r.t
-			}
+			entry.add(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region}, 1, r.t, r.t)
 		}
 		if err := b.writeIndex(rb, entry); err != nil {
 			return err

@@ -40,11 +40,19 @@ type FileEntry struct {
 	S3ObjectEvents int64 `json:"s3_object_events,omitempty"`
 }
 
-// addGroup notes that the file holds rows of partition p.
-func (f *FileEntry) addGroup(p Partition) {
+// add notes that the file holds n more rows of partition p, from first
+// to last (a zero first is unknown).
+func (f *FileEntry) add(p Partition, n int64, first, last time.Time) {
+	f.Rows += n
 	if p.Table != TableS3Access {
 		f.Accounts = insertSorted(f.Accounts, p.Account)
 		f.Regions = insertSorted(f.Regions, p.Region)
+	}
+	if f.MinTime.IsZero() || (!first.IsZero() && first.Before(f.MinTime)) {
+		f.MinTime = first
+	}
+	if last.After(f.MaxTime) {
+		f.MaxTime = last
 	}
 }
 

@@ -160,16 +160,9 @@ func (b *Batch) Flush() error {
 			return fmt.Errorf("cannot write a Parquet file: %w", err)
 		}
 		e := &of.entry
-		e.Rows += rec.NumRows()
-		if e.MinTime.IsZero() || (!pb.minTime.IsZero() && pb.minTime.Before(e.MinTime)) {
-			e.MinTime = pb.minTime
-		}
-		if pb.maxTime.After(e.MaxTime) {
-			e.MaxTime = pb.maxTime
-		}
+		e.add(p, rec.NumRows(), pb.minTime, pb.maxTime)
 		e.S3DataEvents += pb.s3Data
 		e.S3ObjectEvents += pb.s3Objects
-		e.addGroup(p)
 	}
 	return nil
 }

@@ -17,9 +17,9 @@ import (
 
 // The index tables are written by the Batch of the cloudtrail table, with
 // its rows and in the same manifest delta, so that they never disagree with
-// it: a file's entry has the Index version, and an investigation that finds every
-// CloudTrail file indexed reads the small index views instead of scanning
-// every event (see Manifest.Indexed).
+// it: a file's entry has the Index version, and an investigation that finds
+// every CloudTrail file indexed reads the small index views instead of
+// scanning every event (see Manifest.Indexed).
 
 // indexOf returns the index version of new files of table.
 func indexOf(table string) int {
@@ -38,8 +38,8 @@ var MgmtEventNames = map[string][]string{
 	"ec2.amazonaws.com": {"RunInstances", "CreateNetworkInterface", "AssignPrivateIpAddresses", "AssociateAddress"},
 }
 
-// IsMgmtEvent reports whether the mgmt_events index keeps events of this
-// source and name.
+// IsMgmtEvent reports whether the mgmt_events index points to the events
+// of this source and name.
 func IsMgmtEvent(source, name string) bool {
 	return slices.Contains(MgmtEventNames[source], name)
 }

@@ -77,31 +77,11 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 	b.seq++
 	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
 	tmp := filepath.Join(s.path(tmpDir), name)
-	entry := FileEntry{Path: p.Dir() + "/" + name, Table: p.Table, Partition: p}
-	if p.Table == TableCloudTrail {
-		entry.Index = IndexVersion
-	}
+	entry := FileEntry{Path: p.Dir() + "/" + name, Table: p.Table, Partition: p, Index: indexOf(p.Table)}
 	list := make([]string, len(files))
 	for i, f := range files {
 		list[i] = quote(s.path(f.Path))
-		entry.Rows += f.Rows
-		if f.Index != entry.Index {
-			entry.Index = 0 // merged with files of no or another index: not indexed
-		}
-		entry.S3DataEvents += f.S3DataEvents
-		entry.S3ObjectEvents += f.S3ObjectEvents
-		if entry.MinTime.IsZero() || (!f.MinTime.IsZero() && f.MinTime.Before(entry.MinTime)) {
-			entry.MinTime = f.MinTime
-		}
-		if f.MaxTime.After(entry.MaxTime) {
-			entry.MaxTime = f.MaxTime
-		}
-		for _, a := range f.Accounts {
-			entry.Accounts = insertSorted(entry.Accounts, a)
-		}
-		for _, r := range f.Regions {
-			entry.Regions = insertSorted(entry.Regions, r)
-		}
+		entry.absorb(f)
 	}
 	db, err := s.compactDB()
 	if err != nil {

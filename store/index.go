@@ -156,7 +156,7 @@ func (u usage) add(day string, k [5]string, t time.Time) {
 
 // index adds what the index tables need of ev, which was added to the
 // cloudtrail partition p.
-func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event, sourceKey string) {
+func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event) {
 	src, name := ev.EventSource.String, ev.EventName.String
 	if src == "s3.amazonaws.com" {
 		if ev.EventCategory.String == "Data" {

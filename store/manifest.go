@@ -44,17 +44,39 @@ type FileEntry struct {
 // add notes that the file holds n more rows of partition p, from first
 // to last (a zero first is unknown).
 func (f *FileEntry) add(p Partition, n int64, first, last time.Time) {
-	f.Rows += n
 	if p.Table != TableS3Access {
 		f.Accounts = insertSorted(f.Accounts, p.Account)
 		f.Regions = insertSorted(f.Regions, p.Region)
 	}
+	f.addRows(n, first, last)
+}
+
+// addRows adds n rows from first to last to the file's count and span.
+func (f *FileEntry) addRows(n int64, first, last time.Time) {
+	f.Rows += n
 	if f.MinTime.IsZero() || (!first.IsZero() && first.Before(f.MinTime)) {
 		f.MinTime = first
 	}
 	if last.After(f.MaxTime) {
 		f.MaxTime = last
 	}
+}
+
+// absorb adds the rows, accounts, regions and counts of o, a file merged
+// into f. f stays indexed only if o has the same index.
+func (f *FileEntry) absorb(o *FileEntry) {
+	f.addRows(o.Rows, o.MinTime, o.MaxTime)
+	for _, a := range o.Accounts {
+		f.Accounts = insertSorted(f.Accounts, a)
+	}
+	for _, r := range o.Regions {
+		f.Regions = insertSorted(f.Regions, r)
+	}
+	if o.Index != f.Index {
+		f.Index = 0 // merged with files of no or another index: not indexed
+	}
+	f.S3DataEvents += o.S3DataEvents
+	f.S3ObjectEvents += o.S3ObjectEvents
 }
 
 // insertSorted adds v to the sorted set list.

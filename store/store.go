@@ -41,9 +41,9 @@ const (
 	// cloudtrail table, written with its rows (see Batch): which access keys
 	// each principal used per day, account and region (KeyUsageSchema),
 	// which instances and VPC endpoints each address was seen with
-	// (IPUsageSchema), and the few management events investigations look
-	// for (MgmtEventNames). They let an investigation
-	// answer without scanning every event.
+	// (IPUsageSchema), and where the few management events investigations
+	// look for are (MgmtEventNames). They let an investigation answer
+	// without scanning every event.
 	TableKeyUsage   = "index/key_usage"
 	TableIPUsage    = "index/ip_usage"
 	TableMgmtEvents = "index/mgmt_events"

@@ -120,7 +120,7 @@ func (b *Batch) AddEvent(p Partition, ev *keytrail.Event, sourceKey string) {
 	pb := b.part(p)
 	pb.ev.Append(ev, sourceKey)
 	pb.seen(ev.Time)
-	b.index(p, pb, ev, sourceKey)
+	b.index(p, pb, ev)
 }
 
 // AddAccess adds an access-log record to partition p.

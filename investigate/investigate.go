@@ -379,15 +379,10 @@ func (s *session) attribute() error {
 	// CloudTrail events of the same addresses (the ip_usage index): the most
 	// frequent first (an address may reach AWS through several endpoints).
 	if len(byIP) > 0 {
-		ips := slices.Sorted(mapsKeys(byIP))
-		in := placeholders(len(ips))
-		u := usageSpec{view: "cloudtrail_ip_usage", cols: [3]string{"sourceipaddress", "instance", "vpcendpointid"}, cond: "sourceipaddress IN (" + in + ")",
+		in, args := sqlIn("sourceipaddress", slices.Sorted(mapsKeys(byIP)))
+		u := usageSpec{view: "cloudtrail_ip_usage", cols: [3]string{"sourceipaddress", "instance", "vpcendpointid"}, cond: in, args: args,
 			evCols: [3]string{"sourceipaddress", "coalesce(regexp_extract(useridentity.arn, '" + store.InstanceSessionPattern + "', 1), '')" /* the pattern has no quote */, "coalesce(vpcendpointid, '')"},
-			evCond: "sourceipaddress IN (" + in + ")"}
-		for _, ip := range ips {
-			u.args = append(u.args, ip)
-		}
-		u.evArgs = u.args
+			evCond: in, evArgs: args}
 		q, args := s.usageQuery(u)
 		rows, err := s.query(q+` ORDER BY 4 DESC, 1, 2, 3`, args...)
 		if err != nil {

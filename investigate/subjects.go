@@ -288,10 +288,8 @@ func ObjectReport(ctx context.Context, db *store.DB, object string, opts Options
 			}
 		}
 		scan = len(days) > 0
-		cond += ` AND date IN (` + placeholders(len(days)) + `)`
-		for _, d := range slices.Sorted(maps.Keys(days)) {
-			args = append(args, d)
-		}
+		in, vals := sqlIn("date", slices.Sorted(maps.Keys(days)))
+		cond, args = cond+` AND `+in, append(args, vals...)
 	}
 	if scan {
 		if err := s.ctEvidence(cond, args...); err != nil {
@@ -435,12 +433,8 @@ type mgmtEvent struct {
 // a JSON string. The index says which events (day and id) to read; a store
 // that predates it is scanned.
 func (s *session) mgmtEvents(source string, addrs []string) ([]mgmtEvent, error) {
-	names := store.MgmtEventNames[source]
-	args := []any{source}
-	for _, n := range names {
-		args = append(args, n)
-	}
-	cond := `eventsource = ? AND eventname IN (` + placeholders(len(names)) + `) AND errorcode IS NULL`
+	in, names := sqlIn("eventname", store.MgmtEventNames[source])
+	cond, args := `eventsource = ? AND `+in+` AND errorcode IS NULL`, append([]any{source}, names...)
 	if s.db.Manifest.Indexed() {
 		match, idxArgs := "", slices.Clone(args)
 		if len(addrs) > 0 {
@@ -471,16 +465,11 @@ func (s *session) mgmtEvents(source string, addrs []string) ([]mgmtEvent, error)
 			return nil, nil
 		}
 		// The times let row-group statistics skip most of each day.
-		cond += ` AND date IN (` + placeholders(len(days)) + `) AND eventid IN (` + placeholders(len(ids)) + `) AND eventtimestamp IN (` + placeholders(len(times)) + `)`
-		for _, d := range slices.Sorted(maps.Keys(days)) {
-			args = append(args, d)
-		}
-		for _, id := range slices.Sorted(maps.Keys(ids)) {
-			args = append(args, id)
-		}
-		for _, t := range slices.SortedFunc(maps.Keys(times), time.Time.Compare) {
-			args = append(args, t)
-		}
+		inDays, dayArgs := sqlIn("date", slices.Sorted(maps.Keys(days)))
+		inIDs, idArgs := sqlIn("eventid", slices.Sorted(maps.Keys(ids)))
+		inTimes, timeArgs := sqlIn("eventtimestamp", slices.SortedFunc(maps.Keys(times), time.Time.Compare))
+		cond += ` AND ` + inDays + ` AND ` + inIDs + ` AND ` + inTimes
+		args = slices.Concat(args, dayArgs, idArgs, timeArgs)
 	} else if len(addrs) > 0 {
 		cond += ` AND (` + strings.TrimSuffix(strings.Repeat(`strpos(responseelements, ?) > 0 OR `, len(addrs)), " OR ") + `)`
 		for _, a := range addrs {
@@ -558,13 +547,9 @@ type keyUse struct {
 // and last day when it starts or ends inside them, or every day of a store
 // that predates the index) from the events themselves.
 func (s *session) loadKeyUsage(keyID string, arns []string) error {
-	in := placeholders(len(arns))
 	match := func(arn, key string) (string, []any) {
-		args := []any{keyID}
-		for _, a := range arns {
-			args = append(args, a)
-		}
-		return `(` + key + ` = ? OR (` + arn + ` IN (` + in + `) AND ` + key + ` LIKE 'AKIA%'))`, args
+		in, args := sqlIn(arn, arns)
+		return `(` + key + ` = ? OR (` + in + ` AND ` + key + ` LIKE 'AKIA%'))`, append([]any{keyID}, args...)
 	}
 	u := usageSpec{view: "cloudtrail_key_usage", cols: [3]string{"arn", "type", "accesskeyid"},
 		evCols: [3]string{"coalesce(useridentity.arn, '')", "coalesce(useridentity.type, '')", "useridentity.accesskeyid"}}
@@ -625,11 +610,8 @@ func (s *session) keyFiles(keyID string) (string, []any, error) {
 		if unknown[col] {
 			continue
 		}
-		vals := slices.Sorted(maps.Keys(parts[col]))
-		cond += ` AND ` + col + ` IN (` + placeholders(len(vals)) + `)`
-		for _, v := range vals {
-			args = append(args, v)
-		}
+		in, vals := sqlIn(col, slices.Sorted(maps.Keys(parts[col])))
+		cond, args = cond+` AND `+in, append(args, vals...)
 	}
 	return cond, args, nil
 }
@@ -668,6 +650,16 @@ func (s *session) usageQuery(u usageSpec) (string, []any) {
 		SELECT ` + strings.Join(u.evCols[:], ", ") + `, 1, eventtimestamp, eventtimestamp FROM cloudtrail_logs
 		WHERE eventtimestamp >= ? AND eventtimestamp < ? AND (date < ? OR date >= ?) AND (` + u.evCond + `)) AS u(v1, v2, v3, n, first, last)
 		GROUP BY ALL`, args
+}
+
+// sqlIn returns the condition "col IN (?, …)" and its arguments, vals in
+// order.
+func sqlIn[T any](col string, vals []T) (string, []any) {
+	args := make([]any, len(vals))
+	for i, v := range vals {
+		args[i] = v
+	}
+	return col + ` IN (` + placeholders(len(vals)) + `)`, args
 }
 
 // placeholders returns n SQL parameters: "?, ?, …".

@@ -563,7 +563,9 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 			if !keep(ev.Time) {
 				return nil
 			}
-			b.AddEvent(ctPartition(j.obj.Loc, ev), ev, j.obj.Key)
+			if err := b.AddEvent(ctPartition(j.obj.Loc, ev), ev, j.obj.Key); err != nil {
+				return err
+			}
 			return store1()
 		})
 		if cr.Kind() == cloudtrail.KindDigest {
@@ -575,7 +577,9 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 			if !keep(rec.Time) {
 				return nil
 			}
-			b.AddAccess(s3Partition(j.obj.Loc, rec), rec, j.obj.Key)
+			if err := b.AddAccess(s3Partition(j.obj.Loc, rec), rec, j.obj.Key); err != nil {
+				return err
+			}
 			return store1()
 		})
 	}

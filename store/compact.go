@@ -17,6 +17,7 @@ const (
 	compactMaxBytes = 256 << 20 // a merged file stays below this
 	compactMinFiles = 8         // a partition is compacted once it has this many small files
 	compactRowGroup = 32 << 10  // DuckDB holds a row group in memory while it writes it
+	compactLevel    = 3         // zstd level of merged files, as of CloudTrail's
 )
 
 // Compact merges the small files of each given partition that has
@@ -90,7 +91,7 @@ func (s *Store) merge(ctx context.Context, b *Batch, p Partition, files []*FileE
 	// No ORDER BY: a sort must hold the partition in memory, and the rows
 	// arrive nearly in time order anyway; the copy streams.
 	q := fmt.Sprintf("COPY (SELECT * FROM read_parquet([%s], hive_partitioning = false)) TO %s (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL %d, ROW_GROUP_SIZE %d)",
-		strings.Join(list, ", "), quote(tmp), zstdLevel, compactRowGroup)
+		strings.Join(list, ", "), quote(tmp), compactLevel, compactRowGroup)
 	res, err := db.ExecContext(ctx, q)
 	if err != nil {
 		os.Remove(tmp)

@@ -9,9 +9,8 @@ import (
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/duckdb/duckdb-go/v2"
+	"github.com/keytrail/keytrail/internal/parquet"
 )
 
 // DB is an embedded DuckDB session over a snapshot of the store: the views
@@ -165,12 +164,12 @@ func (s *Store) ensureTemplates() error {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			return fmt.Errorf("cannot prepare the store: %w", err)
 		}
-		rb := array.NewRecordBuilder(memory.DefaultAllocator, t.schema)
-		rec := rb.NewRecordBatch()
+		sc, err := parquet.NewSchema(t.schema, parquet.Options{})
+		if err != nil {
+			return err
+		}
 		tmp := p + ".tmp"
-		_, err := writeParquet(tmp, rec)
-		rec.Release()
-		rb.Release()
+		_, err = writeParquet(tmp, sc, sc.NewRowGroup())
 		if err == nil {
 			err = os.Rename(tmp, p)
 		}

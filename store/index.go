@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/internal/parquet"
 )
 
 // The index tables are written by the Batch of the cloudtrail table, with
@@ -187,28 +187,30 @@ func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event) {
 
 // finishUsage writes the usage gathered since the last call as one file of
 // table per day, pending like the batch's other files.
-func (b *Batch) finishUsage(table string, schema *arrow.Schema, u usage) error {
+func (b *Batch) finishUsage(table string, sc *parquet.Schema, u usage) error {
 	for _, day := range slices.Sorted(maps.Keys(u)) {
 		rows := u[day]
 		delete(u, day)
 		keys := slices.SortedFunc(maps.Keys(rows), func(x, y [5]string) int { return slices.Compare(x[:], y[:]) })
 		fp := Partition{Table: table, Day: day}
 		entry := FileEntry{Table: table, Partition: fp}
-		rb := array.NewRecordBuilder(b.mem, schema)
-		f := rb.Fields()
+		rg := sc.NewRowGroup()
 		for _, k := range keys {
 			a := rows[k]
-			appendNS(f[0], keytrail.NullString{String: k[0], Valid: k[0] != ""})
-			appendNS(f[1], keytrail.NullString{String: k[1], Valid: k[1] != ""})
-			for i, s := range k[2:] {
-				appendS(f[2+i], s)
+			s := shredder{c: rg.Columns}
+			s.ns(keytrail.NullString{String: k[0], Valid: k[0] != ""}, 0)
+			s.ns(keytrail.NullString{String: k[1], Valid: k[1] != ""}, 0)
+			for _, v := range k[2:] {
+				s.str(v)
 			}
-			f[5].(*array.Int64Builder).Append(a.events)
-			appendTime(f[6], a.first)
-			appendTime(f[7], a.last)
+			s.c[s.i].Int64(a.events, 0)
+			s.i++
+			s.time(a.first)
+			s.time(a.last)
+			rg.Rows++
 			entry.add(Partition{Table: table, Account: k[0], Region: k[1]}, 1, a.first, a.last)
 		}
-		if err := b.writeIndex(rb, entry); err != nil {
+		if err := b.writeIndex(sc, rg, entry); err != nil {
 			return err
 		}
 	}
@@ -223,40 +225,41 @@ func (b *Batch) finishMgmt() error {
 		delete(b.mgmt, day)
 		fp := Partition{Table: TableMgmtEvents, Day: day}
 		entry := FileEntry{Table: TableMgmtEvents, Partition: fp}
-		rb := array.NewRecordBuilder(b.mem, MgmtEventsSchema)
-		f := rb.Fields()
+		rg := mgmtSchema.NewRowGroup()
 		for _, r := range rows {
-			appendNS(f[0], keytrail.NullString{String: r.account, Valid: r.account != ""})
-			appendNS(f[1], keytrail.NullString{String: r.region, Valid: r.region != ""})
-			for i, s := range [...]string{r.source, r.name, r.id} {
-				appendS(f[2+i], s)
+			s := shredder{c: rg.Columns}
+			s.ns(keytrail.NullString{String: r.account, Valid: r.account != ""}, 0)
+			s.ns(keytrail.NullString{String: r.region, Valid: r.region != ""}, 0)
+			for _, v := range [...]string{r.source, r.name, r.id} {
+				s.str(v)
 			}
-			appendNS(f[5], r.errorCode)
-			appendTime(f[6], r.t)
-			lb := f[7].(*array.ListBuilder)
-			lb.Append(true)
-			for _, a := range r.addresses {
-				appendS(lb.ValueBuilder(), a)
+			s.ns(r.errorCode, 0)
+			s.time(r.t)
+			// addresses: list (1) of element (2, repeated) strings (3)
+			if c := s.c[s.i]; len(r.addresses) == 0 {
+				c.Null(1, 0)
+			} else {
+				for k, a := range r.addresses {
+					c.String(a, min(k, 1))
+				}
 			}
+			rg.Rows++
 			entry.add(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region}, 1, r.t, r.t)
 		}
-		if err := b.writeIndex(rb, entry); err != nil {
+		if err := b.writeIndex(mgmtSchema, rg, entry); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeIndex writes the rows of rb as the file of entry, pending like the
-// batch's other files, and releases rb.
-func (b *Batch) writeIndex(rb *array.RecordBuilder, entry FileEntry) error {
-	rec := rb.NewRecordBatch()
-	rb.Release()
+// writeIndex writes the rows of rg as the file of entry, pending like the
+// batch's other files.
+func (b *Batch) writeIndex(sc *parquet.Schema, rg *parquet.RowGroup, entry FileEntry) error {
 	b.seq++
 	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
 	tmp := filepath.Join(b.s.path(tmpDir), name)
-	size, err := writeParquet(tmp, rec)
-	rec.Release()
+	size, err := writeParquet(tmp, sc, rg)
 	if err != nil {
 		return err
 	}

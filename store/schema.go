@@ -8,9 +8,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/internal/parquet"
 )
 
 // The physical Parquet shapes of the two tables. Column names, order and
@@ -127,192 +126,191 @@ func cleanUTF8(s string) string {
 	return b.String()
 }
 
-func appendNS(b array.Builder, s keytrail.NullString) {
-	sb := b.(*array.StringBuilder)
-	if !s.Valid {
-		sb.AppendNull()
-		return
-	}
-	sb.Append(cleanUTF8(s.String))
+// shredder appends one row's leaves to a row group in schema order; def
+// is the definition level of a missing value, the number of its optional
+// ancestors that are present.
+type shredder struct {
+	c []*parquet.Column
+	i int
 }
 
-func appendS(b array.Builder, s string) {
-	b.(*array.StringBuilder).Append(cleanUTF8(s))
+func (s *shredder) ns(v keytrail.NullString, def int) {
+	if v.Valid {
+		s.c[s.i].String(cleanUTF8(v.String), 0)
+	} else {
+		s.c[s.i].Null(def, 0)
+	}
+	s.i++
 }
 
-func appendNSs(sb *array.StructBuilder, valid bool, vals ...keytrail.NullString) {
-	if !valid {
-		sb.AppendNull()
-		return
-	}
-	sb.Append(true)
-	for i, v := range vals {
-		appendNS(sb.FieldBuilder(i), v)
+func (s *shredder) str(v string) {
+	s.c[s.i].String(cleanUTF8(v), 0)
+	s.i++
+}
+
+// nss appends the fields of a present struct at level def (its own).
+func (s *shredder) nss(def int, vals ...keytrail.NullString) {
+	for _, v := range vals {
+		s.ns(v, def)
 	}
 }
 
-func appendTime(b array.Builder, t time.Time) {
-	tb := b.(*array.TimestampBuilder)
+func (s *shredder) nulls(n, def int) {
+	for _, c := range s.c[s.i : s.i+n] {
+		c.Null(def, 0)
+	}
+	s.i += n
+}
+
+func (s *shredder) time(t time.Time) {
 	if t.IsZero() {
-		tb.AppendNull()
-		return
+		s.c[s.i].Null(0, 0)
+	} else {
+		s.c[s.i].Int64(t.UnixMicro(), 0)
 	}
-	tb.Append(arrow.Timestamp(t.UnixMicro()))
+	s.i++
 }
 
-// eventBuilder accumulates CloudTrail events as Arrow columns.
-type eventBuilder struct {
-	rb              *array.RecordBuilder
-	f               []array.Builder
-	account, region string // of every row
-}
-
-func newEventBuilder(mem memory.Allocator, account, region string) *eventBuilder {
-	rb := array.NewRecordBuilder(mem, CloudTrailSchema)
-	return &eventBuilder{rb: rb, f: rb.Fields(), account: account, region: region}
-}
-
-func (b *eventBuilder) Len() int { return b.f[0].Len() }
-
-// Append adds one event; sourceKey names the object it came from.
-func (b *eventBuilder) Append(ev *keytrail.Event, sourceKey string) {
-	f := b.f
-	appendNS(f[0], ev.EventVersion)
-	appendUserIdentity(f[1].(*array.StructBuilder), &ev.UserIdentity)
-	for i, s := range [...]keytrail.NullString{ev.EventTime, ev.EventSource, ev.EventName, ev.AWSRegion, ev.SourceIPAddress,
+// appendEvent adds one CloudTrail event to rg (of ctSchema); sourceKey
+// names the object it came from, account and region the partition.
+func appendEvent(rg *parquet.RowGroup, ev *keytrail.Event, sourceKey, account, region string) {
+	s := shredder{c: rg.Columns}
+	s.ns(ev.EventVersion, 0)
+	s.userIdentity(&ev.UserIdentity)
+	for _, v := range [...]keytrail.NullString{ev.EventTime, ev.EventSource, ev.EventName, ev.AWSRegion, ev.SourceIPAddress,
 		ev.UserAgent, ev.ErrorCode, ev.ErrorMessage, ev.RequestParameters, ev.ResponseElements, ev.AdditionalEventData,
 		ev.RequestID, ev.EventID, ev.ReadOnly} {
-		appendNS(f[2+i], s)
+		s.ns(v, 0)
 	}
-	lb := f[16].(*array.ListBuilder)
-	if ev.Resources == nil {
-		lb.AppendNull()
-	} else {
-		lb.Append(true)
-		vb := lb.ValueBuilder().(*array.StructBuilder)
-		for _, r := range ev.Resources {
-			appendNSs(vb, true, r.ARN, r.AccountID, r.Type)
-		}
-	}
-	for i, s := range [...]keytrail.NullString{ev.EventType, ev.APIVersion, ev.RecipientAccountID, ev.ServiceEventDetails,
-		ev.SharedEventID, ev.VPCEndpointID, ev.VPCEndpointAccountID, ev.EventCategory} {
-		appendNS(f[17+i], s)
-	}
-	if a := ev.Addendum; a != nil {
-		appendNSs(f[25].(*array.StructBuilder), true, a.Reason, a.UpdatedFields, a.OriginalRequestID, a.OriginalEventID)
-	} else {
-		f[25].AppendNull()
-	}
-	appendNS(f[26], ev.SessionCredentialFromConsole)
-	appendNS(f[27], ev.EdgeDeviceDetails)
-	if t := ev.TLSDetails; t != nil {
-		appendNSs(f[28].(*array.StructBuilder), true, t.TLSVersion, t.CipherSuite, t.ClientProvidedHostHeader)
-	} else {
-		f[28].AppendNull()
-	}
-	appendNS(f[29], ev.ManagementEvent)
-	appendNS(f[30], ev.EventContext)
-	appendNS(f[31], ev.InsightDetails)
-	appendTime(f[32], ev.Time)
-	appendS(f[33], sourceKey)
-	appendNS(f[34], keytrail.NullString{String: b.account, Valid: b.account != ""})
-	appendNS(f[35], keytrail.NullString{String: b.region, Valid: b.region != ""})
-}
-
-func appendUserIdentity(sb *array.StructBuilder, u *keytrail.UserIdentity) {
-	sb.Append(true)
-	for i, s := range [...]keytrail.NullString{u.Type, u.PrincipalID, u.ARN, u.AccountID, u.InvokedBy, u.AccessKeyID, u.UserName} {
-		appendNS(sb.FieldBuilder(i), s)
-	}
-	if o := u.OnBehalfOf; o != nil {
-		appendNSs(sb.FieldBuilder(7).(*array.StructBuilder), true, o.UserID, o.IdentityStoreARN)
-	} else {
-		sb.FieldBuilder(7).AppendNull()
-	}
-	scb := sb.FieldBuilder(8).(*array.StructBuilder)
-	if sc := u.SessionContext; sc != nil {
-		scb.Append(true)
-		if a := sc.Attributes; a != nil {
-			appendNSs(scb.FieldBuilder(0).(*array.StructBuilder), true, a.MFAAuthenticated, a.CreationDate)
-		} else {
-			scb.FieldBuilder(0).AppendNull()
-		}
-		if i := sc.SessionIssuer; i != nil {
-			appendNSs(scb.FieldBuilder(1).(*array.StructBuilder), true, i.Type, i.PrincipalID, i.ARN, i.AccountID, i.UserName)
-		} else {
-			scb.FieldBuilder(1).AppendNull()
-		}
-		appendNS(scb.FieldBuilder(2), sc.EC2RoleDelivery)
-		wb := scb.FieldBuilder(3).(*array.StructBuilder)
-		if w := sc.WebIDFederationData; w != nil {
-			wb.Append(true)
-			appendNS(wb.FieldBuilder(0), w.FederatedProvider)
-			mb := wb.FieldBuilder(1).(*array.MapBuilder)
-			if w.Attributes == nil {
-				mb.AppendNull()
-			} else {
-				mb.Append(true)
-				for _, k := range slices.Sorted(maps.Keys(w.Attributes)) {
-					appendS(mb.KeyBuilder(), k)
-					appendS(mb.ItemBuilder(), w.Attributes[k])
+	// resources: list (1) of element (2, repeated) structs (3) of strings (4)
+	switch {
+	case ev.Resources == nil:
+		s.nulls(3, 0)
+	case len(ev.Resources) == 0:
+		s.nulls(3, 1)
+	default:
+		for k, r := range ev.Resources {
+			for j, v := range [...]keytrail.NullString{r.ARN, r.AccountID, r.Type} {
+				if c := s.c[s.i+j]; v.Valid {
+					c.String(cleanUTF8(v.String), min(k, 1))
+				} else {
+					c.Null(3, min(k, 1))
 				}
 			}
-		} else {
-			wb.AppendNull()
 		}
-		appendNS(scb.FieldBuilder(4), sc.SourceIdentity)
+		s.i += 3
+	}
+	for _, v := range [...]keytrail.NullString{ev.EventType, ev.APIVersion, ev.RecipientAccountID, ev.ServiceEventDetails,
+		ev.SharedEventID, ev.VPCEndpointID, ev.VPCEndpointAccountID, ev.EventCategory} {
+		s.ns(v, 0)
+	}
+	if a := ev.Addendum; a != nil {
+		s.nss(1, a.Reason, a.UpdatedFields, a.OriginalRequestID, a.OriginalEventID)
 	} else {
-		scb.AppendNull()
+		s.nulls(4, 0)
 	}
-	for i, s := range [...]keytrail.NullString{u.IdentityProvider, u.CredentialID, u.UserID, u.IdentityStoreARN} {
-		appendNS(sb.FieldBuilder(9+i), s)
+	s.ns(ev.SessionCredentialFromConsole, 0)
+	s.ns(ev.EdgeDeviceDetails, 0)
+	if t := ev.TLSDetails; t != nil {
+		s.nss(1, t.TLSVersion, t.CipherSuite, t.ClientProvidedHostHeader)
+	} else {
+		s.nulls(3, 0)
 	}
+	s.ns(ev.ManagementEvent, 0)
+	s.ns(ev.EventContext, 0)
+	s.ns(ev.InsightDetails, 0)
+	s.time(ev.Time)
+	s.str(sourceKey)
+	s.ns(keytrail.NullString{String: account, Valid: account != ""}, 0)
+	s.ns(keytrail.NullString{String: region, Valid: region != ""}, 0)
+	rg.Rows++
 }
 
-// accessBuilder accumulates access-log records as Arrow columns.
-type accessBuilder struct {
-	rb *array.RecordBuilder
-	f  []array.Builder
+// userIdentity appends the 25 leaves of useridentity (always present:
+// level 1).
+func (s *shredder) userIdentity(u *keytrail.UserIdentity) {
+	s.nss(1, u.Type, u.PrincipalID, u.ARN, u.AccountID, u.InvokedBy, u.AccessKeyID, u.UserName)
+	if o := u.OnBehalfOf; o != nil {
+		s.nss(2, o.UserID, o.IdentityStoreARN)
+	} else {
+		s.nulls(2, 1)
+	}
+	sc := u.SessionContext
+	if sc == nil {
+		s.nulls(12, 1)
+	} else {
+		if a := sc.Attributes; a != nil {
+			s.nss(3, a.MFAAuthenticated, a.CreationDate)
+		} else {
+			s.nulls(2, 2)
+		}
+		if i := sc.SessionIssuer; i != nil {
+			s.nss(3, i.Type, i.PrincipalID, i.ARN, i.AccountID, i.UserName)
+		} else {
+			s.nulls(5, 2)
+		}
+		s.ns(sc.EC2RoleDelivery, 2)
+		if w := sc.WebIDFederationData; w != nil {
+			s.ns(w.FederatedProvider, 3)
+			// attributes: map (4) of key_value (5, repeated): key, value (6)
+			key, val := s.c[s.i], s.c[s.i+1]
+			switch {
+			case w.Attributes == nil:
+				key.Null(3, 0)
+				val.Null(3, 0)
+			case len(w.Attributes) == 0:
+				key.Null(4, 0)
+				val.Null(4, 0)
+			default:
+				for k, name := range slices.Sorted(maps.Keys(w.Attributes)) {
+					key.String(cleanUTF8(name), min(k, 1))
+					val.String(cleanUTF8(w.Attributes[name]), min(k, 1))
+				}
+			}
+			s.i += 2
+		} else {
+			s.nulls(3, 2)
+		}
+		s.ns(sc.SourceIdentity, 2)
+	}
+	s.nss(1, u.IdentityProvider, u.CredentialID, u.UserID, u.IdentityStoreARN)
 }
 
-func newAccessBuilder(mem memory.Allocator) *accessBuilder {
-	rb := array.NewRecordBuilder(mem, AccessLogSchema)
-	return &accessBuilder{rb: rb, f: rb.Fields()}
-}
-
-func (b *accessBuilder) Len() int { return b.f[0].Len() }
-
-// Append adds one record; sourceKey names the object it came from.
-func (b *accessBuilder) Append(r *keytrail.AccessLogRecord, sourceKey string) {
-	f := b.f
-	for i, s := range [...]string{r.BucketOwner, r.Bucket, r.RequestDateTime, r.RemoteIP, r.Requester, r.RequestID,
+// appendAccess adds one access-log record to rg (of accessSchema).
+func appendAccess(rg *parquet.RowGroup, r *keytrail.AccessLogRecord, sourceKey string) {
+	s := shredder{c: rg.Columns}
+	for _, v := range [...]string{r.BucketOwner, r.Bucket, r.RequestDateTime, r.RemoteIP, r.Requester, r.RequestID,
 		r.Operation, r.Key, r.RequestURI, r.HTTPStatus, r.ErrorCode} {
-		appendS(f[i], s)
+		s.str(v)
 	}
-	for i, n := range [...]keytrail.NullInt64{r.BytesSent, r.ObjectSize} {
-		ib := f[11+i].(*array.Int64Builder)
+	for _, n := range [...]keytrail.NullInt64{r.BytesSent, r.ObjectSize} {
 		if n.Valid {
-			ib.Append(n.Int64)
+			s.c[s.i].Int64(n.Int64, 0)
 		} else {
-			ib.AppendNull()
+			s.c[s.i].Null(0, 0)
 		}
+		s.i++
 	}
-	for i, s := range [...]string{r.TotalTime, r.TurnAroundTime, r.Referrer, r.UserAgent, r.VersionID} {
-		appendS(f[13+i], s)
+	for _, v := range [...]string{r.TotalTime, r.TurnAroundTime, r.Referrer, r.UserAgent, r.VersionID} {
+		s.str(v)
 	}
-	for i, s := range [...]keytrail.NullString{r.HostID, r.SigV, r.CipherSuite, r.AuthType, r.Endpoint, r.TLSVersion,
+	for _, v := range [...]keytrail.NullString{r.HostID, r.SigV, r.CipherSuite, r.AuthType, r.Endpoint, r.TLSVersion,
 		r.AccessPointARN, r.ACLRequired, r.SourceRegion} {
-		appendNS(f[18+i], s)
+		s.ns(v, 0)
 	}
-	appendTime(f[27], r.Time)
-	lb := f[28].(*array.ListBuilder)
-	if r.Extra == nil {
-		lb.AppendNull()
-	} else {
-		lb.Append(true)
-		for _, x := range r.Extra {
-			appendS(lb.ValueBuilder(), x)
+	s.time(r.Time)
+	// extra_fields: list (1) of element (2, repeated) strings (3)
+	switch c := s.c[s.i]; {
+	case r.Extra == nil:
+		c.Null(0, 0)
+	case len(r.Extra) == 0:
+		c.Null(1, 0)
+	default:
+		for k, x := range r.Extra {
+			c.String(cleanUTF8(x), min(k, 1))
 		}
 	}
-	appendS(f[29], sourceKey)
+	s.i++
+	s.str(sourceKey)
+	rg.Rows++
 }

@@ -1,21 +1,19 @@
 package store
 
 import (
+	"bufio"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
-	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/internal/parquet"
 )
 
 // Batch collects the rows of one table by partition and writes them as
@@ -30,9 +28,10 @@ import (
 type Batch struct {
 	s       *Store
 	table   string
+	schema  *parquet.Schema
 	id      string
-	mem     *countingAllocator
 	parts   map[Partition]*partBuf
+	free    []*parquet.RowGroup // emptied row groups, for reuse
 	open    map[Partition]*openFile // by file partition
 	pending []pendingFile
 	seq     int
@@ -42,8 +41,7 @@ type Batch struct {
 }
 
 type partBuf struct {
-	ev        *eventBuilder
-	ac        *accessBuilder
+	rg        *parquet.RowGroup
 	minTime   time.Time
 	maxTime   time.Time
 	s3Data    int64 // S3 data events among the rows
@@ -59,37 +57,47 @@ type pendingFile struct {
 // Flush until Finish closes it.
 type openFile struct {
 	pendingFile
-	w *pqarrow.FileWriter
+	w *parquetFile
 }
 
 // NewBatch starts a batch of rows for table.
 func (s *Store) NewBatch(table string) *Batch {
 	var b [6]byte
 	rand.Read(b[:])
+	sc := ctSchema
+	if table == TableS3Access {
+		sc = accessSchema
+	}
 	return &Batch{
-		s:     s,
-		table: table,
-		id:    time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]),
-		mem:   &countingAllocator{mem: memory.NewGoAllocator()},
-		parts: map[Partition]*partBuf{},
-		open:  map[Partition]*openFile{},
-		keys:  usage{},
-		ips:   usage{},
-		mgmt:  map[string][]mgmtRow{},
+		s:      s,
+		table:  table,
+		schema: sc,
+		id:     time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]),
+		parts:  map[Partition]*partBuf{},
+		open:   map[Partition]*openFile{},
+		keys:   usage{},
+		ips:    usage{},
+		mgmt:   map[string][]mgmtRow{},
 	}
 }
 
-// Buffered returns the bytes the batch holds in memory.
-func (b *Batch) Buffered() int64 { return b.mem.n.Load() }
+// Buffered returns the bytes the batch holds in memory, roughly.
+func (b *Batch) Buffered() int64 {
+	var n int64
+	for _, pb := range b.parts {
+		n += pb.rg.Size()
+	}
+	return n
+}
 
 func (b *Batch) part(p Partition) *partBuf {
 	pb := b.parts[p]
 	if pb == nil {
 		pb = &partBuf{}
-		if b.table == TableCloudTrail {
-			pb.ev = newEventBuilder(b.mem, p.Account, p.Region)
+		if n := len(b.free); n > 0 {
+			pb.rg, b.free = b.free[n-1], b.free[:n-1]
 		} else {
-			pb.ac = newAccessBuilder(b.mem)
+			pb.rg = b.schema.NewRowGroup()
 		}
 		b.parts[p] = pb
 	}
@@ -105,29 +113,31 @@ func (pb *partBuf) seen(t time.Time) {
 	}
 }
 
-func (pb *partBuf) release() {
-	if pb.ev != nil {
-		pb.ev.rb.Release()
-	} else {
-		pb.ac.rb.Release()
-	}
-}
-
 // AddEvent adds a CloudTrail event to partition p (whose Table must be the
 // batch's), and to the index tables; sourceKey names the object it came
 // from.
-func (b *Batch) AddEvent(p Partition, ev *keytrail.Event, sourceKey string) {
+func (b *Batch) AddEvent(p Partition, ev *keytrail.Event, sourceKey string) error {
 	pb := b.part(p)
-	pb.ev.Append(ev, sourceKey)
+	appendEvent(pb.rg, ev, sourceKey, p.Account, p.Region)
 	pb.seen(ev.Time)
 	b.index(p, pb, ev)
+	return b.capRowGroup(p, pb)
 }
 
 // AddAccess adds an access-log record to partition p.
-func (b *Batch) AddAccess(p Partition, r *keytrail.AccessLogRecord, sourceKey string) {
+func (b *Batch) AddAccess(p Partition, r *keytrail.AccessLogRecord, sourceKey string) error {
 	pb := b.part(p)
-	pb.ac.Append(r, sourceKey)
+	appendAccess(pb.rg, r, sourceKey)
 	pb.seen(r.Time)
+	return b.capRowGroup(p, pb)
+}
+
+// capRowGroup writes a partition's rows once they fill a row group.
+func (b *Batch) capRowGroup(p Partition, pb *partBuf) error {
+	if pb.rg.Rows < rowGroupRows {
+		return nil
+	}
+	return b.flushPart(p, pb)
 }
 
 // Flush writes every buffered partition as row groups of its file in the
@@ -142,40 +152,42 @@ func (b *Batch) Flush() error {
 		return a.Dir()+"/"+a.Account+"/"+a.Region < c.Dir()+"/"+c.Account+"/"+c.Region
 	})
 	for _, p := range keys {
-		pb := b.parts[p]
-		var rec arrow.RecordBatch
-		if pb.ev != nil {
-			rec = pb.ev.rb.NewRecordBatch()
-		} else {
-			rec = pb.ac.rb.NewRecordBatch()
+		if err := b.flushPart(p, b.parts[p]); err != nil {
+			return err
 		}
-		of, err := b.openFile(p.File(), rec.Schema())
-		if err == nil {
-			err = of.w.Write(rec)
-		}
-		rec.Release()
-		pb.release()
-		delete(b.parts, p)
-		if err != nil {
-			return fmt.Errorf("cannot write a Parquet file: %w", err)
-		}
-		e := &of.entry
-		e.add(p, rec.NumRows(), pb.minTime, pb.maxTime)
-		e.S3DataEvents += pb.s3Data
-		e.S3ObjectEvents += pb.s3Objects
 	}
 	return nil
 }
 
+// flushPart writes the rows of partition p as a row group of its file.
+func (b *Batch) flushPart(p Partition, pb *partBuf) error {
+	rows := pb.rg.Rows
+	of, err := b.openFile(p.File())
+	if err == nil {
+		err = of.w.Write(pb.rg)
+	}
+	pb.rg.Reset()
+	b.free = append(b.free, pb.rg)
+	delete(b.parts, p)
+	if err != nil {
+		return err
+	}
+	e := &of.entry
+	e.add(p, rows, pb.minTime, pb.maxTime)
+	e.S3DataEvents += pb.s3Data
+	e.S3ObjectEvents += pb.s3Objects
+	return nil
+}
+
 // openFile returns the open file of file partition fp, creating it.
-func (b *Batch) openFile(fp Partition, schema *arrow.Schema) (*openFile, error) {
+func (b *Batch) openFile(fp Partition) (*openFile, error) {
 	if of := b.open[fp]; of != nil {
 		return of, nil
 	}
 	b.seq++
 	name := fmt.Sprintf("part-%s-%04d.parquet", b.id, b.seq)
 	tmp := filepath.Join(b.s.path(tmpDir), name)
-	w, err := createParquet(tmp, schema)
+	w, err := createParquet(tmp, b.schema)
 	if err != nil {
 		return nil, err
 	}
@@ -199,17 +211,17 @@ func (b *Batch) Finish() error {
 	for _, fp := range fps {
 		of := b.open[fp]
 		delete(b.open, fp)
-		size, err := closeParquet(of.tmp, of.w)
+		size, err := of.w.close()
 		if err != nil {
 			return err
 		}
 		of.entry.Bytes = size
 		b.pending = append(b.pending, of.pendingFile)
 	}
-	if err := b.finishUsage(TableKeyUsage, KeyUsageSchema, b.keys); err != nil {
+	if err := b.finishUsage(TableKeyUsage, keyUsageSchema, b.keys); err != nil {
 		return err
 	}
-	if err := b.finishUsage(TableIPUsage, IPUsageSchema, b.ips); err != nil {
+	if err := b.finishUsage(TableIPUsage, ipUsageSchema, b.ips); err != nil {
 		return err
 	}
 	return b.finishMgmt()
@@ -225,8 +237,7 @@ func (b *Batch) Take() []pendingFile {
 // Discard removes the batch's unpublished files and buffers.
 func (b *Batch) Discard() {
 	for fp, of := range b.open {
-		of.w.Close()
-		os.Remove(of.tmp)
+		of.w.abort()
 		delete(b.open, fp)
 	}
 	for _, f := range b.pending {
@@ -234,7 +245,7 @@ func (b *Batch) Discard() {
 	}
 	b.pending = nil
 	for p, pb := range b.parts {
-		pb.release()
+		pb.rg.Reset()
 		delete(b.parts, p)
 	}
 	clear(b.keys)
@@ -270,41 +281,46 @@ func (s *Store) Publish(files []pendingFile) ([]FileEntry, error) {
 	return out, nil
 }
 
-// parquetProps are the writer settings of every store file: zstd, dictionary
-// encoding (most columns repeat a few values), statistics for pruning.
-// Access logs compress as well at zstd level 1 as at 3 (their bulk is
-// random host IDs), and level 1 takes a quarter less time; CloudTrail's
-// JSON gains 6% from level 3.
-func parquetProps(s *arrow.Schema) *parquet.WriterProperties {
-	level := zstdLevel
-	if s == AccessLogSchema {
-		level = 1
-	}
-	opts := []parquet.WriterProperty{
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(level),
-		parquet.WithDictionaryDefault(true),
-		parquet.WithStats(true),
-		parquet.WithMaxRowGroupLength(rowGroupRows),
-		parquet.WithDataPageSize(1 << 20),
-		parquet.WithCreatedBy("keytrail"),
-	}
+// parquetOptions are the writer settings of the store's files: zstd,
+// dictionary encoding (most columns repeat a few values), statistics for
+// pruning.
+func parquetOptions(level int) parquet.Options {
+	cols := map[string]parquet.ColumnOptions{}
 	for _, c := range uniqueColumns {
-		opts = append(opts, parquet.WithDictionaryFor(c, false))
+		cols[c] = parquet.ColumnOptions{NoDictionary: true}
 	}
 	// Large JSON text: min/max statistics help no query and cost a
 	// comparison of every value.
 	for _, c := range []string{"requestparameters", "responseelements", "additionaleventdata", "serviceeventdetails", "eventcontext", "request_uri"} {
-		opts = append(opts, parquet.WithStatsFor(c, false))
+		cols[c] = parquet.ColumnOptions{NoStats: true}
 	}
 	// Times arrive nearly in order: deltas take a byte or two.
 	for _, c := range []string{"eventtimestamp", "requesttime"} {
-		opts = append(opts, parquet.WithEncodingFor(c, parquet.Encodings.DeltaBinaryPacked))
+		cols[c] = parquet.ColumnOptions{NoDictionary: true, Encoding: parquet.DeltaBinaryPacked}
 	}
 	for _, c := range []string{"eventtime", "requestdatetime"} {
-		opts = append(opts, parquet.WithEncodingFor(c, parquet.Encodings.DeltaByteArray))
+		cols[c] = parquet.ColumnOptions{NoDictionary: true, Encoding: parquet.DeltaByteArray}
 	}
-	return parquet.NewWriterProperties(opts...)
+	return parquet.Options{Level: level, Columns: cols}
+}
+
+// The Parquet schemas of the store's tables. Access logs compress as well
+// at zstd level 1 as at 3 (their bulk is random host IDs), and level 1
+// takes a quarter less time; CloudTrail's JSON gains 6% from level 3.
+var (
+	ctSchema       = mustSchema(CloudTrailSchema, 3)
+	accessSchema   = mustSchema(AccessLogSchema, 1)
+	keyUsageSchema = mustSchema(KeyUsageSchema, 3)
+	ipUsageSchema  = mustSchema(IPUsageSchema, 3)
+	mgmtSchema     = mustSchema(MgmtEventsSchema, 3)
+)
+
+func mustSchema(s *arrow.Schema, level int) *parquet.Schema {
+	sc, err := parquet.NewSchema(s, parquetOptions(level))
+	if err != nil {
+		panic(err)
+	}
+	return sc
 }
 
 // uniqueColumns hold (nearly) a new value in every row: a dictionary only
@@ -317,81 +333,71 @@ var uniqueColumns = []string{
 	"requestdatetime", "requesttime", "hostid", "requestid", "bytessent", "totaltime", "turnaroundtime",
 }
 
-const (
-	zstdLevel    = 3
-	rowGroupRows = 128 << 10
-)
+// rowGroupRows caps the rows of a row group.
+const rowGroupRows = 128 << 10
 
-// writeParquet writes rec to path as one file, fsyncs it and returns its size.
-func writeParquet(path string, rec arrow.RecordBatch) (int64, error) {
-	w, err := createParquet(path, rec.Schema())
-	if err != nil {
-		return 0, err
-	}
-	if err := w.Write(rec); err != nil {
-		w.Close()
-		os.Remove(path)
-		return 0, fmt.Errorf("cannot write a Parquet file: %w", err)
-	}
-	return closeParquet(path, w)
+// parquetFile is a Parquet file being written to a temporary path.
+type parquetFile struct {
+	path string
+	f    *os.File
+	buf  *bufio.Writer
+	*parquet.Writer
 }
 
-// createParquet starts a Parquet file of the store's settings at path.
-func createParquet(path string, schema *arrow.Schema) (*pqarrow.FileWriter, error) {
+// createParquet starts a Parquet file of schema sc at path.
+func createParquet(path string, sc *parquet.Schema) (*parquetFile, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot write a Parquet file: %w", err)
 	}
-	w, err := pqarrow.NewFileWriter(schema, syncOnClose{f}, parquetProps(schema), pqarrow.NewArrowWriterProperties(pqarrow.WithStoreSchema()))
-	if err != nil {
-		f.Close()
-		os.Remove(path)
-		return nil, fmt.Errorf("cannot write a Parquet file: %w", err)
+	pf := &parquetFile{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20)}
+	if pf.Writer, err = parquet.NewWriter(pf.buf, sc); err != nil {
+		pf.abort()
+		return nil, err
 	}
-	return w, nil
+	return pf, nil
 }
 
-// closeParquet ends the file w writes to path (syncing it) and returns its size.
-func closeParquet(path string, w *pqarrow.FileWriter) (int64, error) {
-	if err := w.Close(); err != nil { // closes (and syncs) the file too
-		os.Remove(path)
+// close ends the file, syncs and closes it, and returns its size; on
+// failure the file is removed.
+func (pf *parquetFile) close() (int64, error) {
+	err := pf.Writer.Close()
+	if err == nil {
+		err = pf.buf.Flush()
+	}
+	if err == nil {
+		err = pf.f.Sync()
+	}
+	var size int64
+	if err == nil {
+		size, err = pf.f.Seek(0, io.SeekCurrent)
+	}
+	if cerr := pf.f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(pf.path)
 		return 0, fmt.Errorf("cannot write a Parquet file: %w", err)
 	}
-	st, err := os.Stat(path)
+	return size, nil
+}
+
+// abort closes and removes the unfinished file.
+func (pf *parquetFile) abort() {
+	pf.f.Close()
+	os.Remove(pf.path)
+}
+
+// writeParquet writes rg as the one row group of a file at path, syncs it
+// and returns its size.
+func writeParquet(path string, sc *parquet.Schema, rg *parquet.RowGroup) (int64, error) {
+	pf, err := createParquet(path, sc)
 	if err != nil {
 		return 0, err
 	}
-	return st.Size(), nil
-}
-
-// syncOnClose makes a file durable before closing it.
-type syncOnClose struct{ *os.File }
-
-func (f syncOnClose) Close() error {
-	if err := f.File.Sync(); err != nil {
-		f.File.Close()
-		return err
+	if err := pf.Write(rg); err != nil {
+		pf.abort()
+		return 0, err
 	}
-	return f.File.Close()
-}
-
-// countingAllocator counts the bytes the Arrow builders hold.
-type countingAllocator struct {
-	mem memory.Allocator
-	n   atomic.Int64
-}
-
-func (a *countingAllocator) Allocate(size int) []byte {
-	a.n.Add(int64(size))
-	return a.mem.Allocate(size)
-}
-
-func (a *countingAllocator) Reallocate(size int, b []byte) []byte {
-	a.n.Add(int64(size - len(b)))
-	return a.mem.Reallocate(size, b)
-}
-
-func (a *countingAllocator) Free(b []byte) {
-	a.n.Add(-int64(len(b)))
-	a.mem.Free(b)
+	return pf.close()
 }

@@ -100,7 +100,9 @@ func benchWrite(b *testing.B, table string, n int, in int64, add func(*Batch, Pa
 func BenchmarkBatch_CloudTrail(b *testing.B) {
 	evs, in := benchEvents(b)
 	benchWrite(b, TableCloudTrail, len(evs), in, func(bt *Batch, p Partition, j int) {
-		bt.AddEvent(p, &evs[j], "bench")
+		if err := bt.AddEvent(p, &evs[j], "bench"); err != nil {
+			b.Fatal(err)
+		}
 	})
 }
 
@@ -108,6 +110,8 @@ func BenchmarkBatch_CloudTrail(b *testing.B) {
 func BenchmarkBatch_Access(b *testing.B) {
 	recs, in := benchLines(b)
 	benchWrite(b, TableS3Access, len(recs), in, func(bt *Batch, p Partition, j int) {
-		bt.AddAccess(p, &recs[j], "bench")
+		if err := bt.AddAccess(p, &recs[j], "bench"); err != nil {
+			b.Fatal(err)
+		}
 	})
 }

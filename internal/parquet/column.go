@@ -1,0 +1,200 @@
+package parquet
+
+import "encoding/binary"
+
+// dictionaryLimit is the size of a column chunk's dictionary beyond which
+// the chunk falls back to plain values.
+const dictionaryLimit = 1 << 20
+
+// Column buffers the values of one leaf for the next row group. String
+// values are kept as the caller's strings (not copied) until the row group
+// is written.
+type Column struct {
+	leaf       *Leaf
+	defs, reps []uint8 // one per value or null, when MaxDef, MaxRep > 0
+	strs       []string
+	ints       []int64
+	dict       map[string]uint32 // nil: no dictionary (option, or fallen back)
+	dictVals   []string
+	dictBytes  int
+	idx        []uint32 // dictionary indices of the values
+	size       int64    // bytes held, roughly
+}
+
+func newColumn(l *Leaf) *Column {
+	c := &Column{leaf: l}
+	c.reset()
+	return c
+}
+
+func (c *Column) reset() {
+	c.defs, c.reps, c.strs, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.strs[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
+	clear(c.strs[:cap(c.strs)]) // let the strings go
+	clear(c.dictVals[:cap(c.dictVals)])
+	c.dictBytes, c.size = 0, 0
+	if c.leaf.typ == typeByteArray && !c.leaf.opts.NoDictionary {
+		if c.dict == nil {
+			c.dict = map[string]uint32{}
+		} else {
+			clear(c.dict)
+		}
+	}
+}
+
+func (c *Column) levels(def, rep int) {
+	if c.leaf.MaxDef > 0 {
+		c.defs = append(c.defs, uint8(def))
+	}
+	if c.leaf.MaxRep > 0 {
+		c.reps = append(c.reps, uint8(rep))
+	}
+}
+
+// Null appends a missing value: def is the number of optional or repeated
+// fields on its path that are present, rep the repetition level (0 for a
+// new row).
+func (c *Column) Null(def, rep int) {
+	c.levels(def, rep)
+	c.size++
+}
+
+// String appends a value of a string leaf.
+func (c *Column) String(s string, rep int) {
+	c.levels(c.leaf.MaxDef, rep)
+	if c.dict == nil {
+		c.strs = append(c.strs, s)
+		c.size += int64(len(s)) + 16
+		return
+	}
+	id, ok := c.dict[s]
+	if !ok {
+		if c.dictBytes+len(s) > dictionaryLimit {
+			c.fallBack()
+			c.strs = append(c.strs, s)
+			c.size += int64(len(s)) + 16
+			return
+		}
+		id = uint32(len(c.dictVals))
+		c.dict[s] = id
+		c.dictVals = append(c.dictVals, s)
+		c.dictBytes += len(s) + 4
+		c.size += int64(len(s)) + 48
+	}
+	c.idx = append(c.idx, id)
+	c.size += 4
+}
+
+// fallBack turns the dictionary-encoded values into plain ones for the
+// rest of the row group.
+func (c *Column) fallBack() {
+	for _, id := range c.idx {
+		c.strs = append(c.strs, c.dictVals[id])
+		c.size += 16
+	}
+	c.idx = c.idx[:0]
+	clear(c.dictVals)
+	c.dictVals, c.dictBytes, c.dict = c.dictVals[:0], 0, nil
+}
+
+// Int64 appends a value of an int64 or timestamp leaf.
+func (c *Column) Int64(v int64, rep int) {
+	c.levels(c.leaf.MaxDef, rep)
+	c.ints = append(c.ints, v)
+	c.size += 9
+}
+
+// levelCount is the number of values and nulls.
+func (c *Column) levelCount() int {
+	if c.leaf.MaxDef > 0 {
+		return len(c.defs)
+	}
+	return c.valueCount()
+}
+
+func (c *Column) valueCount() int {
+	switch {
+	case c.leaf.typ == typeInt64:
+		return len(c.ints)
+	case c.dict != nil:
+		return len(c.idx)
+	}
+	return len(c.strs)
+}
+
+// valueSize is the plain size of value i, for cutting pages.
+func (c *Column) valueSize(i int) int {
+	switch {
+	case c.leaf.typ == typeInt64:
+		return 8
+	case c.dict != nil:
+		return 2
+	}
+	return 4 + len(c.strs[i])
+}
+
+// stats returns the least and greatest values in their statistics
+// encoding (nil when there are none).
+func (c *Column) stats() (lo, hi []byte) {
+	if c.leaf.opts.NoStats {
+		return nil, nil
+	}
+	if c.leaf.typ == typeInt64 {
+		if len(c.ints) == 0 {
+			return nil, nil
+		}
+		mn, mx := c.ints[0], c.ints[0]
+		for _, v := range c.ints[1:] {
+			mn, mx = min(mn, v), max(mx, v)
+		}
+		return binary.LittleEndian.AppendUint64(nil, uint64(mn)), binary.LittleEndian.AppendUint64(nil, uint64(mx))
+	}
+	vals := c.strs
+	if c.dict != nil {
+		vals = c.dictVals
+	}
+	if len(vals) == 0 {
+		return nil, nil
+	}
+	mn, mx := vals[0], vals[0]
+	for _, v := range vals[1:] {
+		if v < mn {
+			mn = v
+		} else if v > mx {
+			mx = v
+		}
+	}
+	return []byte(mn), []byte(mx)
+}
+
+// RowGroup buffers the columns of one row group of a schema. The caller
+// appends every leaf of each row (see Column) and counts the rows.
+type RowGroup struct {
+	Columns []*Column
+	Rows    int64
+}
+
+// NewRowGroup returns empty buffers for the schema's leaves.
+func (sc *Schema) NewRowGroup() *RowGroup {
+	rg := &RowGroup{Columns: make([]*Column, len(sc.Leaves))}
+	for i, l := range sc.Leaves {
+		rg.Columns[i] = newColumn(l)
+	}
+	return rg
+}
+
+// Size returns the bytes the buffers hold, roughly.
+func (rg *RowGroup) Size() int64 {
+	var n int64
+	for _, c := range rg.Columns {
+		n += c.size
+	}
+	return n
+}
+
+// Reset empties the buffers for reuse.
+func (rg *RowGroup) Reset() {
+	for _, c := range rg.Columns {
+		c.reset()
+	}
+	rg.Rows = 0
+}

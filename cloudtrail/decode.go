@@ -31,7 +31,7 @@ func newDecoder() decoder {
 const internLimit = 1 << 16
 
 // event decodes the object dec is positioned at into ev.
-func (d *decoder) event(dec *jsontext.Decoder, ev *keytrail.Event) error {
+func (d *decoder) event(dec *scanner, ev *keytrail.Event) error {
 	res := ev.Resources[:0]
 	*ev = keytrail.Event{Resources: res}
 	_, err := d.object(dec, func(k []byte) error {
@@ -142,7 +142,7 @@ func (d *decoder) event(dec *jsontext.Decoder, ev *keytrail.Event) error {
 	return nil
 }
 
-func (d *decoder) userIdentity(dec *jsontext.Decoder, u *keytrail.UserIdentity) error {
+func (d *decoder) userIdentity(dec *scanner, u *keytrail.UserIdentity) error {
 	_, err := d.object(dec, func(k []byte) error {
 		switch string(k) {
 		case "type":
@@ -195,7 +195,7 @@ func (d *decoder) userIdentity(dec *jsontext.Decoder, u *keytrail.UserIdentity) 
 	return err
 }
 
-func (d *decoder) sessionContext(dec *jsontext.Decoder, s *keytrail.SessionContext) (bool, error) {
+func (d *decoder) sessionContext(dec *scanner, s *keytrail.SessionContext) (bool, error) {
 	return d.object(dec, func(k []byte) error {
 		switch string(k) {
 		case "attributes":
@@ -270,24 +270,24 @@ func (d *decoder) sessionContext(dec *jsontext.Decoder, s *keytrail.SessionConte
 	})
 }
 
-func (d *decoder) resources(dec *jsontext.Decoder, ev *keytrail.Event) error {
+func (d *decoder) resources(dec *scanner, ev *keytrail.Event) error {
 	if dec.PeekKind() != '[' {
 		_, err := dec.ReadValue()
 		return err
 	}
-	if _, err := dec.ReadToken(); err != nil {
+	if err := dec.ReadToken(); err != nil {
 		return err
 	}
 	for {
 		switch dec.PeekKind() {
 		case ']':
-			_, err := dec.ReadToken()
+			err := dec.ReadToken()
 			if ev.Resources == nil {
 				ev.Resources = []keytrail.Resource{}
 			}
 			return err
 		case 0:
-			_, err := dec.ReadToken()
+			err := dec.ReadToken()
 			return orUnexpectedEOF(err)
 		}
 		var r keytrail.Resource
@@ -313,24 +313,24 @@ func (d *decoder) resources(dec *jsontext.Decoder, ev *keytrail.Event) error {
 // object reads an object member by member, calling field with each name
 // lower-cased (valid only during the call); field must consume the value.
 // A value that is not an object is skipped and object returns false.
-func (d *decoder) object(dec *jsontext.Decoder, field func(name []byte) error) (bool, error) {
+func (d *decoder) object(dec *scanner, field func(name []byte) error) (bool, error) {
 	if k := dec.PeekKind(); k != '{' {
 		if k == 0 {
-			_, err := dec.ReadToken()
+			err := dec.ReadToken()
 			return false, orUnexpectedEOF(err)
 		}
 		return false, dec.SkipValue()
 	}
-	if _, err := dec.ReadToken(); err != nil {
+	if err := dec.ReadToken(); err != nil {
 		return false, err
 	}
 	for {
 		switch dec.PeekKind() {
 		case '}':
-			_, err := dec.ReadToken()
+			err := dec.ReadToken()
 			return true, err
 		case 0:
-			_, err := dec.ReadToken()
+			err := dec.ReadToken()
 			return true, orUnexpectedEOF(err)
 		}
 		name, err := dec.ReadValue()
@@ -365,7 +365,7 @@ func (d *decoder) setKey(name []byte) {
 // str reads any value into s: a string as its content, null as absent, any
 // other value as its compact JSON text (as Athena returns an object or
 // number read into a STRING column). intern shares repeated values.
-func (d *decoder) str(dec *jsontext.Decoder, s *keytrail.NullString, intern bool) error {
+func (d *decoder) str(dec *scanner, s *keytrail.NullString, intern bool) error {
 	v, err := dec.ReadValue()
 	if err != nil {
 		return err
@@ -384,12 +384,15 @@ func (d *decoder) str(dec *jsontext.Decoder, s *keytrail.NullString, intern bool
 			b = d.scratch
 		}
 	case '{', '[':
-		d.scratch = append(d.scratch[:0], v...)
-		cv := jsontext.Value(d.scratch)
-		if err := cv.Compact(decOpts...); err != nil {
-			return err
+		b = v // CloudTrail writes compact JSON
+		if dec.spaced {
+			d.scratch = append(d.scratch[:0], v...)
+			cv := jsontext.Value(d.scratch)
+			if err := cv.Compact(decOpts...); err != nil {
+				return err
+			}
+			b = cv
 		}
-		b = cv
 	default: // true, false, numbers: their text
 		b = v
 	}

@@ -63,8 +63,7 @@ type Reader struct {
 	top   []byte   // the current whole top-level value (or line)
 	queue []queued // events found in top, not yet decoded
 	qi    int
-	bdec  *jsontext.Decoder
-	brd   bytes.Reader
+	sc    scanner // over one event's bytes
 }
 
 // queued is a raw event waiting to be decoded, with where it came from.
@@ -81,7 +80,6 @@ func NewReader(r io.Reader, source string) *Reader {
 	rd := &Reader{
 		sticky: &stickyReader{r: r},
 		d:      newDecoder(),
-		bdec:   jsontext.NewDecoder(bytes.NewReader(nil), decOpts...),
 	}
 	rd.source = source
 	rd.br = bufio.NewReaderSize(rd.sticky, 256<<10)
@@ -95,7 +93,7 @@ func (r *Reader) Reset(rd io.Reader, source string) {
 	*r.sticky = stickyReader{r: rd}
 	r.br.Reset(r.sticky)
 	*r = Reader{
-		source: source, br: r.br, sticky: r.sticky, d: r.d, bdec: r.bdec, dec: r.dec,
+		source: source, br: r.br, sticky: r.sticky, d: r.d, dec: r.dec,
 		top: r.top[:0], queue: r.queue[:0],
 	}
 }
@@ -488,9 +486,8 @@ func (r *Reader) decodeQueued(q queued, ev *keytrail.Event) error {
 	if q.err != "" {
 		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: q.err, Raw: clip(q.raw)}
 	}
-	r.brd.Reset(q.raw)
-	r.bdec.Reset(&r.brd, decOpts...)
-	if err := r.d.event(r.bdec, ev); err != nil {
+	r.sc.reset(q.raw)
+	if err := r.d.event(&r.sc, ev); err != nil {
 		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: "malformed JSON: " + jsonProblem(q.raw), Raw: clip(q.raw)}
 	}
 	if !isEvent(ev) {

@@ -18,6 +18,8 @@ type Column struct {
 	dictVals   []string
 	dictBytes  int
 	idx        []uint32 // dictionary indices of the values
+	last       string   // the last dictionary value added, and its index:
+	lastID     uint32   // rows often repeat the one before
 	size       int64    // bytes held, roughly
 }
 
@@ -31,7 +33,7 @@ func (c *Column) reset() {
 	c.defs, c.reps, c.strs, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.strs[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
 	clear(c.strs[:cap(c.strs)]) // let the strings go
 	clear(c.dictVals[:cap(c.dictVals)])
-	c.dictBytes, c.size = 0, 0
+	c.dictBytes, c.size, c.last = 0, 0, ""
 	if c.leaf.typ == typeByteArray && !c.leaf.opts.NoDictionary {
 		if c.dict == nil {
 			c.dict = map[string]uint32{}
@@ -66,6 +68,11 @@ func (c *Column) String(s string, rep int) {
 		c.size += int64(len(s)) + 16
 		return
 	}
+	if len(c.idx) > 0 && s == c.last {
+		c.idx = append(c.idx, c.lastID)
+		c.size += 4
+		return
+	}
 	id, ok := c.dict[s]
 	if !ok {
 		if c.dictBytes+len(s) > dictionaryLimit {
@@ -81,6 +88,7 @@ func (c *Column) String(s string, rep int) {
 		c.size += int64(len(s)) + 48
 	}
 	c.idx = append(c.idx, id)
+	c.last, c.lastID = s, id
 	c.size += 4
 }
 

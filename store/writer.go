@@ -31,7 +31,7 @@ type Batch struct {
 	schema  *parquet.Schema
 	id      string
 	parts   map[Partition]*partBuf
-	free    []*parquet.RowGroup // emptied row groups, for reuse
+	free    []*parquet.RowGroup     // emptied row groups, for reuse
 	open    map[Partition]*openFile // by file partition
 	pending []pendingFile
 	seq     int

@@ -26,7 +26,7 @@ type Writer struct {
 }
 
 type groupMeta struct {
-	chunks                        []chunkMeta
+	chunks                       []chunkMeta
 	rows, offset, size, compSize int64
 }
 

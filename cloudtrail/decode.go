@@ -2,6 +2,7 @@ package cloudtrail
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"time"
@@ -16,14 +17,33 @@ import (
 // unexpected type is kept as its JSON text, null is absent. Only malformed
 // JSON is an error.
 type decoder struct {
-	kbuf    []byte            // the current member name, lower-cased
-	orig    []byte            // the current member name as written
-	scratch []byte            // unquoting and compacting
-	intern  map[string]string // repeated short values share one string
+	kbuf    []byte              // the current member name, lower-cased
+	orig    []byte              // the current member name as written
+	scratch []byte              // unquoting and compacting
+	intern  map[string]string   // repeated short values share one string
+	recent  *[recentSize]string // recent interned strings by a cheap hash of their bytes
+}
+
+const recentSize = 4096
+
+// recentSlot picks the slot of b in recent from its length and its first
+// and last 8 bytes: no hashing of the whole value, which the map would do.
+func recentSlot(b []byte) int {
+	var h uint64
+	if n := len(b); n >= 8 {
+		h = binary.LittleEndian.Uint64(b) ^ binary.LittleEndian.Uint64(b[n-8:])*0x9e3779b97f4a7c15
+	} else {
+		for _, c := range b {
+			h = h<<8 | uint64(c)
+		}
+	}
+	h ^= uint64(len(b))
+	h *= 0xff51afd7ed558ccd
+	return int(h >> (64 - 12))
 }
 
 func newDecoder() decoder {
-	return decoder{kbuf: make([]byte, 0, 64), intern: make(map[string]string, 1024)}
+	return decoder{kbuf: make([]byte, 0, 64), intern: make(map[string]string, 1024), recent: new([recentSize]string)}
 }
 
 // internLimit bounds the intern table; it is cleared when full, so memory
@@ -397,15 +417,20 @@ func (d *decoder) str(dec *scanner, s *keytrail.NullString, intern bool) error {
 		b = v
 	}
 	if intern && len(b) <= 256 {
-		if is, ok := d.intern[string(b)]; ok {
-			*s = keytrail.NullString{String: is, Valid: true}
+		r := &d.recent[recentSlot(b)]
+		if *r == string(b) && len(b) > 0 {
+			*s = keytrail.NullString{String: *r, Valid: true}
 			return nil
 		}
-		if len(d.intern) >= internLimit {
-			clear(d.intern)
+		is, ok := d.intern[string(b)]
+		if !ok {
+			if len(d.intern) >= internLimit {
+				clear(d.intern)
+			}
+			is = string(b)
+			d.intern[is] = is
 		}
-		is := string(b)
-		d.intern[is] = is
+		*r = is
 		*s = keytrail.NullString{String: is, Valid: true}
 		return nil
 	}

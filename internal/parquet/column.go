@@ -1,6 +1,9 @@
 package parquet
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"unsafe"
+)
 
 // dictionaryLimit is the size of a column chunk's dictionary beyond which
 // the chunk falls back to plain values.
@@ -18,8 +21,7 @@ type Column struct {
 	dictVals   []string
 	dictBytes  int
 	idx        []uint32 // dictionary indices of the values
-	last       string   // the last dictionary value added, and its index:
-	lastID     uint32   // rows often repeat the one before
+	seen       *[seenSize]seenValue // recent dictionary values by address
 	size       int64    // bytes held, roughly
 }
 
@@ -33,10 +35,16 @@ func (c *Column) reset() {
 	c.defs, c.reps, c.strs, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.strs[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
 	clear(c.strs[:cap(c.strs)]) // let the strings go
 	clear(c.dictVals[:cap(c.dictVals)])
-	c.dictBytes, c.size, c.last = 0, 0, ""
+	c.dictBytes, c.size = 0, 0
+	if c.seen != nil {
+		clear(c.seen[:])
+	}
 	if c.leaf.typ == typeByteArray && !c.leaf.opts.NoDictionary {
 		if c.dict == nil {
 			c.dict = map[string]uint32{}
+			if c.seen == nil {
+				c.seen = new([seenSize]seenValue)
+			}
 		} else {
 			clear(c.dict)
 		}
@@ -68,8 +76,10 @@ func (c *Column) String(s string, rep int) {
 		c.size += int64(len(s)) + 16
 		return
 	}
-	if len(c.idx) > 0 && s == c.last {
-		c.idx = append(c.idx, c.lastID)
+	p := unsafe.StringData(s)
+	sv := &c.seen[uintptr(unsafe.Pointer(p))>>3&(seenSize-1)]
+	if unsafe.StringData(sv.s) == p && len(sv.s) == len(s) && len(s) > 0 {
+		c.idx = append(c.idx, sv.id)
 		c.size += 4
 		return
 	}
@@ -88,9 +98,21 @@ func (c *Column) String(s string, rep int) {
 		c.size += int64(len(s)) + 48
 	}
 	c.idx = append(c.idx, id)
-	c.last, c.lastID = s, id
+	*sv = seenValue{s, id}
 	c.size += 4
 }
+
+// seenValue remembers the dictionary index of a string by its address:
+// callers that intern their strings (the CloudTrail decoder does) pass the
+// same string again and again, and comparing addresses is cheaper than
+// hashing. It holds the string, so the address cannot be reused for other
+// bytes while it is remembered.
+type seenValue struct {
+	s  string
+	id uint32
+}
+
+const seenSize = 256
 
 // fallBack turns the dictionary-encoded values into plain ones for the
 // rest of the row group.

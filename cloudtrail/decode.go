@@ -372,15 +372,27 @@ func (d *decoder) setKey(name []byte) {
 			raw = u
 		}
 	}
-	d.kbuf = d.kbuf[:0]
-	for _, c := range raw {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		d.kbuf = append(d.kbuf, c)
+	if cap(d.kbuf) < len(raw) {
+		d.kbuf = make([]byte, len(raw))
 	}
-	d.orig = raw
+	k := d.kbuf[:len(raw)]
+	for i, c := range raw {
+		k[i] = lower[c]
+	}
+	d.kbuf, d.orig = k, raw
 }
+
+// lower maps ASCII upper-case letters to lower case, other bytes to
+// themselves.
+var lower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] += 'a' - 'A'
+		}
+	}
+	return t
+}()
 
 // str reads any value into s: a string as its content, null as absent, any
 // other value as its compact JSON text (as Athena returns an object or

@@ -563,7 +563,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 			if !keep(ev.Time) {
 				return nil
 			}
-			if err := b.AddEvent(ctPartition(j.obj.Loc, ev), ev, j.obj.Key); err != nil {
+			if err := b.AddEvent(ctPartition(j.obj.Loc, ev, rd.days.of(ev.Time)), ev, j.obj.Key); err != nil {
 				return err
 			}
 			return store1()
@@ -577,7 +577,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 			if !keep(rec.Time) {
 				return nil
 			}
-			if err := b.AddAccess(s3Partition(j.obj.Loc, rec), rec, j.obj.Key); err != nil {
+			if err := b.AddAccess(s3Partition(j.obj.Loc, rec, rd.days.of(rec.Time)), rec, j.obj.Key); err != nil {
 				return err
 			}
 			return store1()
@@ -642,8 +642,8 @@ func (w *run) fileError(key string, err error) {
 // ctPartition places a CloudTrail event: the account and region of the key
 // layout (where the trail delivered it), else those the event names; the
 // UTC day of the event.
-func ctPartition(loc keytrail.Location, ev *keytrail.Event) store.Partition {
-	p := store.Partition{Table: store.TableCloudTrail, Account: loc.Account, Region: loc.Region, Day: ev.Time.Format("2006-01-02")}
+func ctPartition(loc keytrail.Location, ev *keytrail.Event, day string) store.Partition {
+	p := store.Partition{Table: store.TableCloudTrail, Account: loc.Account, Region: loc.Region, Day: day}
 	if p.Account == "" {
 		p.Account = ev.RecipientAccountID.String
 	}
@@ -657,12 +657,28 @@ func ctPartition(loc keytrail.Location, ev *keytrail.Event) store.Partition {
 }
 
 // s3Partition places an access-log record by its bucket and UTC day.
-func s3Partition(loc keytrail.Location, r *keytrail.AccessLogRecord) store.Partition {
+func s3Partition(loc keytrail.Location, r *keytrail.AccessLogRecord, day string) store.Partition {
 	b := r.Bucket
 	if b == "" || b == "-" {
 		b = loc.Bucket
 	}
-	return store.Partition{Table: store.TableS3Access, Bucket: b, Day: r.Time.Format("2006-01-02")}
+	return store.Partition{Table: store.TableS3Access, Bucket: b, Day: day}
+}
+
+// dayNames names UTC days (YYYY-MM-DD), remembering the last: records
+// come in runs of one day, and formatting each one's day was a measurable
+// part of an ingest.
+type dayNames struct {
+	start, end int64 // Unix seconds of the last day named
+	name       string
+}
+
+func (d *dayNames) of(t time.Time) string {
+	if u := t.Unix(); u < d.start || u >= d.end || d.name == "" {
+		day := t.UTC().Truncate(24 * time.Hour)
+		d.start, d.end, d.name = day.Unix(), day.Unix()+86400, day.Format("2006-01-02")
+	}
+	return d.name
 }
 
 // looksLike reports whether the start of a stream can be a log of type t;
@@ -688,10 +704,11 @@ func describe(t keytrail.LogType) string {
 
 // readers are one worker's decoders, reused from object to object.
 type readers struct {
-	dec source.Decompressor
-	br  *bufio.Reader
-	ct  *cloudtrail.Reader
-	s3  *s3access.Reader
+	days dayNames
+	dec  source.Decompressor
+	br   *bufio.Reader
+	ct   *cloudtrail.Reader
+	s3   *s3access.Reader
 }
 
 func (rd *readers) sniff(r io.Reader) *bufio.Reader {

@@ -20,9 +20,9 @@ type Column struct {
 	dict       map[string]uint32 // nil: no dictionary (option, or fallen back)
 	dictVals   []string
 	dictBytes  int
-	idx        []uint32 // dictionary indices of the values
+	idx        []uint32             // dictionary indices of the values
 	seen       *[seenSize]seenValue // recent dictionary values by address
-	size       int64    // bytes held, roughly
+	size       int64                // bytes held, roughly
 }
 
 func newColumn(l *Leaf) *Column {

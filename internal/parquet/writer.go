@@ -19,10 +19,9 @@ type Writer struct {
 	enc    *zstd.Encoder
 	groups []groupMeta
 	rows   int64
-	body   []byte // a page before compression
-	zbuf   []byte // a page after it
-	t      thriftWriter
-	err    error
+	*pageBuffers
+	t   thriftWriter
+	err error
 }
 
 type groupMeta struct {
@@ -51,7 +50,7 @@ var magic = []byte("PAR1")
 
 // NewWriter starts a file of schema sc on out.
 func NewWriter(out io.Writer, sc *Schema) (*Writer, error) {
-	w := &Writer{out: out, sc: sc, enc: zstdEncoder(sc.level)}
+	w := &Writer{out: out, sc: sc, enc: zstdEncoder(sc.level), pageBuffers: pagePool.Get().(*pageBuffers)}
 	w.write(magic)
 	return w, w.err
 }
@@ -286,8 +285,17 @@ func (w *Writer) Close() error {
 	t.b = binary.LittleEndian.AppendUint32(t.b, uint32(n))
 	t.b = append(t.b, magic...)
 	w.write(t.b)
+	pagePool.Put(w.pageBuffers)
+	w.pageBuffers = nil
 	return w.err
 }
+
+// pageBuffers hold a page before and after compression; files share them
+// (a page is up to a megabyte and more, and growing a new buffer for each
+// file cost more than writing its small pages).
+type pageBuffers struct{ body, zbuf []byte }
+
+var pagePool = sync.Pool{New: func() any { return new(pageBuffers) }}
 
 // Rows returns the rows written so far.
 func (w *Writer) Rows() int64 { return w.rows }

@@ -40,7 +40,7 @@ type ColumnOptions struct {
 
 // Options are the settings of every file of a schema.
 type Options struct {
-	Level    int                      // zstd level (1 fastest … 4)
+	Level    int                      // zstd level, 1 (the default, fastest) … 4
 	Columns  map[string]ColumnOptions // by the leaf's dotted path or a top-level name
 	PageSize int                      // uncompressed data page size; 1 MiB by default
 }
@@ -94,7 +94,7 @@ type Schema struct {
 func NewSchema(s *arrow.Schema, o Options) (*Schema, error) {
 	sc := &Schema{level: o.Level, pageSize: o.PageSize}
 	if sc.level == 0 {
-		sc.level = 3
+		sc.level = 1
 	}
 	if sc.pageSize == 0 {
 		sc.pageSize = 1 << 20

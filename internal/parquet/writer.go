@@ -304,12 +304,18 @@ func (w *Writer) Rows() int64 { return w.rows }
 // others keep encoders in a sync.Pool, which every garbage collection
 // empties, and a new encoder allocates (and zeroes) a history of a
 // megabyte or more; EncodeAll is safe for concurrent use.
+//
+// Literals are always entropy-coded: at level 1 klauspost/compress skips
+// that when a block has no matches, and pages of random IDs (CloudTrail's
+// eventID, requestID) then stay uncompressed; with it, level 1 packs
+// them within 2% of level 3 in less than half the time.
 func zstdEncoder(level int) *zstd.Encoder {
 	zstdMu.Lock()
 	defer zstdMu.Unlock()
 	e := zstdEncoders[level]
 	if e == nil {
-		e, _ = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)))
+		e, _ = zstd.NewWriter(nil, zstd.WithZeroFrames(true), zstd.WithAllLitEntropyCompression(true),
+			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)))
 		zstdEncoders[level] = e
 	}
 	return e

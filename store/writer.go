@@ -350,7 +350,7 @@ func createParquet(path string, sc *parquet.Schema) (*parquetFile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot write a Parquet file: %w", err)
 	}
-	pf := &parquetFile{path: path, f: f, buf: bufio.NewWriterSize(f, 1<<20)}
+	pf := &parquetFile{path: path, f: f, buf: bufio.NewWriterSize(f, 64<<10)}
 	if pf.Writer, err = parquet.NewWriter(pf.buf, sc); err != nil {
 		pf.abort()
 		return nil, err

@@ -73,11 +73,13 @@ func (w *Writer) Write(rg *RowGroup) error {
 		rg.Reset()
 		return w.err
 	}
-	g := groupMeta{rows: rg.Rows, offset: w.pos, chunks: make([]chunkMeta, len(rg.Columns))}
-	for i, c := range rg.Columns {
+	for _, c := range rg.Columns {
 		if n := c.levelCount(); int64(n) < rg.Rows {
 			return fmt.Errorf("parquet: column %s has %d values for %d rows", c.leaf.Path, n, rg.Rows)
 		}
+	}
+	g := groupMeta{rows: rg.Rows, offset: w.pos, chunks: make([]chunkMeta, len(rg.Columns))}
+	for i, c := range rg.Columns {
 		w.chunk(c, &g.chunks[i])
 		g.size += g.chunks[i].uncompressed
 		g.compSize += g.chunks[i].compressed

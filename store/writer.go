@@ -93,12 +93,7 @@ func (b *Batch) Buffered() int64 {
 func (b *Batch) part(p Partition) *partBuf {
 	pb := b.parts[p]
 	if pb == nil {
-		pb = &partBuf{}
-		if n := len(b.free); n > 0 {
-			pb.rg, b.free = b.free[n-1], b.free[:n-1]
-		} else {
-			pb.rg = b.schema.NewRowGroup()
-		}
+		pb = &partBuf{rg: b.schema.NewRowGroup()}
 		b.parts[p] = pb
 	}
 	return pb
@@ -160,15 +155,20 @@ func (b *Batch) Flush() error {
 }
 
 // flushPart writes the rows of partition p as a row group of its file.
+// The partition keeps its emptied buffers for its next rows: their
+// capacity is what the partition needed, where buffers passed from one
+// partition to another grew to the largest (and a store of 10M events
+// held gigabytes).
 func (b *Batch) flushPart(p Partition, pb *partBuf) error {
 	rows := pb.rg.Rows
+	if rows == 0 {
+		return nil
+	}
 	of, err := b.openFile(p.File())
 	if err == nil {
 		err = of.w.Write(pb.rg)
 	}
 	pb.rg.Reset()
-	b.free = append(b.free, pb.rg)
-	delete(b.parts, p)
 	if err != nil {
 		return err
 	}
@@ -176,6 +176,7 @@ func (b *Batch) flushPart(p Partition, pb *partBuf) error {
 	e.add(p, rows, pb.minTime, pb.maxTime)
 	e.S3DataEvents += pb.s3Data
 	e.S3ObjectEvents += pb.s3Objects
+	*pb = partBuf{rg: pb.rg}
 	return nil
 }
 
@@ -203,6 +204,7 @@ func (b *Batch) Finish() error {
 	if err := b.Flush(); err != nil {
 		return err
 	}
+	clear(b.parts) // the next unit's partitions are others
 	fps := make([]Partition, 0, len(b.open))
 	for fp := range b.open {
 		fps = append(fps, fp)
@@ -244,10 +246,7 @@ func (b *Batch) Discard() {
 		os.Remove(f.tmp)
 	}
 	b.pending = nil
-	for p, pb := range b.parts {
-		pb.rg.Reset()
-		delete(b.parts, p)
-	}
+	clear(b.parts)
 	clear(b.keys)
 	clear(b.ips)
 	clear(b.mgmt)

@@ -1,6 +1,7 @@
 package parquet
 
 import (
+	"bytes"
 	"encoding/binary"
 	"unsafe"
 )
@@ -9,13 +10,15 @@ import (
 // the chunk falls back to plain values.
 const dictionaryLimit = 1 << 20
 
-// Column buffers the values of one leaf for the next row group. String
-// values are kept as the caller's strings (not copied) until the row group
-// is written.
+// Column buffers the values of one leaf for the next row group. Plain
+// string values are copied into one byte slice, so that a buffered row
+// group is a few large objects for the garbage collector, not one per
+// value; dictionary values are kept as the caller's strings.
 type Column struct {
 	leaf       *Leaf
-	defs, reps []uint8 // one per value or null, when MaxDef, MaxRep > 0
-	strs       []string
+	defs, reps []uint8  // one per value or null, when MaxDef, MaxRep > 0
+	data       []byte   // plain string values, end to end
+	ends       []uint32 // where each plain value ends in data
 	ints       []int64
 	dict       map[string]uint32 // nil: no dictionary (option, or fallen back)
 	dictVals   []string
@@ -32,9 +35,8 @@ func newColumn(l *Leaf) *Column {
 }
 
 func (c *Column) reset() {
-	c.defs, c.reps, c.strs, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.strs[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
-	clear(c.strs[:cap(c.strs)]) // let the strings go
-	clear(c.dictVals[:cap(c.dictVals)])
+	c.defs, c.reps, c.data, c.ends, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.data[:0], c.ends[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
+	clear(c.dictVals[:cap(c.dictVals)]) // let the strings go
 	c.dictBytes, c.size = 0, 0
 	if c.seen != nil {
 		clear(c.seen[:])
@@ -72,8 +74,7 @@ func (c *Column) Null(def, rep int) {
 func (c *Column) String(s string, rep int) {
 	c.levels(c.leaf.MaxDef, rep)
 	if c.dict == nil {
-		c.strs = append(c.strs, s)
-		c.size += int64(len(s)) + 16
+		c.plain(s)
 		return
 	}
 	p := unsafe.StringData(s)
@@ -87,8 +88,7 @@ func (c *Column) String(s string, rep int) {
 	if !ok {
 		if c.dictBytes+len(s) > dictionaryLimit {
 			c.fallBack()
-			c.strs = append(c.strs, s)
-			c.size += int64(len(s)) + 16
+			c.plain(s)
 			return
 		}
 		id = uint32(len(c.dictVals))
@@ -118,12 +118,26 @@ const seenSize = 256
 // rest of the row group.
 func (c *Column) fallBack() {
 	for _, id := range c.idx {
-		c.strs = append(c.strs, c.dictVals[id])
-		c.size += 16
+		c.plain(c.dictVals[id])
 	}
 	c.idx = c.idx[:0]
 	clear(c.dictVals)
 	c.dictVals, c.dictBytes, c.dict = c.dictVals[:0], 0, nil
+}
+
+func (c *Column) plain(s string) {
+	c.data = append(c.data, s...)
+	c.ends = append(c.ends, uint32(len(c.data)))
+	c.size += int64(len(s)) + 4
+}
+
+// value returns plain value i.
+func (c *Column) value(i int) []byte {
+	start := uint32(0)
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.data[start:c.ends[i]]
 }
 
 // Int64 appends a value of an int64 or timestamp leaf.
@@ -148,7 +162,7 @@ func (c *Column) valueCount() int {
 	case c.dict != nil:
 		return len(c.idx)
 	}
-	return len(c.strs)
+	return len(c.ends)
 }
 
 // valueSize is the plain size of value i, for cutting pages.
@@ -159,7 +173,7 @@ func (c *Column) valueSize(i int) int {
 	case c.dict != nil:
 		return 2
 	}
-	return 4 + len(c.strs[i])
+	return 4 + len(c.value(i))
 }
 
 // stats returns the least and greatest values in their statistics
@@ -178,22 +192,28 @@ func (c *Column) stats() (lo, hi []byte) {
 		}
 		return binary.LittleEndian.AppendUint64(nil, uint64(mn)), binary.LittleEndian.AppendUint64(nil, uint64(mx))
 	}
-	vals := c.strs
 	if c.dict != nil {
-		vals = c.dictVals
+		if len(c.dictVals) == 0 {
+			return nil, nil
+		}
+		mn, mx := c.dictVals[0], c.dictVals[0]
+		for _, v := range c.dictVals[1:] {
+			mn, mx = min(mn, v), max(mx, v)
+		}
+		return []byte(mn), []byte(mx)
 	}
-	if len(vals) == 0 {
+	if len(c.ends) == 0 {
 		return nil, nil
 	}
-	mn, mx := vals[0], vals[0]
-	for _, v := range vals[1:] {
-		if v < mn {
+	mn, mx := c.value(0), c.value(0)
+	for i := 1; i < len(c.ends); i++ {
+		if v := c.value(i); bytes.Compare(v, mn) < 0 {
 			mn = v
-		} else if v > mx {
+		} else if bytes.Compare(v, mx) > 0 {
 			mx = v
 		}
 	}
-	return []byte(mn), []byte(mx)
+	return bytes.Clone(mn), bytes.Clone(mx)
 }
 
 // RowGroup buffers the columns of one row group of a schema. The caller

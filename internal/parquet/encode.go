@@ -145,14 +145,15 @@ func appendDeltaBinaryPacked(dst []byte, vals []int64) []byte {
 	return dst
 }
 
-// appendDeltaByteArray appends vals in the DELTA_BYTE_ARRAY encoding: the
-// length of the prefix each shares with the one before, then the suffixes
-// (DELTA_LENGTH_BYTE_ARRAY).
-func appendDeltaByteArray(dst []byte, vals []string) []byte {
-	prefixes := make([]int64, len(vals))
-	suffixes := make([]int64, len(vals))
-	prev := ""
-	for i, v := range vals {
+// appendDeltaByteArray appends plain values [v0, v1) of c in the
+// DELTA_BYTE_ARRAY encoding: the length of the prefix each shares with the
+// one before, then the suffixes (DELTA_LENGTH_BYTE_ARRAY).
+func appendDeltaByteArray(dst []byte, c *Column, v0, v1 int) []byte {
+	prefixes := make([]int64, v1-v0)
+	suffixes := make([]int64, v1-v0)
+	var prev []byte
+	for i := range prefixes {
+		v := c.value(v0 + i)
 		p := 0
 		for p < len(v) && p < len(prev) && v[p] == prev[p] {
 			p++
@@ -162,8 +163,8 @@ func appendDeltaByteArray(dst []byte, vals []string) []byte {
 	}
 	dst = appendDeltaBinaryPacked(dst, prefixes)
 	dst = appendDeltaBinaryPacked(dst, suffixes)
-	for i, v := range vals {
-		dst = append(dst, v[prefixes[i]:]...)
+	for i := range prefixes {
+		dst = append(dst, c.value(v0 + i)[prefixes[i]:]...)
 	}
 	return dst
 }

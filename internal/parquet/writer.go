@@ -152,11 +152,12 @@ func (w *Writer) dataPage(c *Column, l0, l1, v0, v1 int, enc Encoding, m *chunkM
 		body = append(body, byte(width))
 		body = appendHybrid(body, c.idx[v0:v1], width)
 	case enc == DeltaByteArray:
-		body = appendDeltaByteArray(body, c.strs[v0:v1])
+		body = appendDeltaByteArray(body, c, v0, v1)
 	default:
-		for _, s := range c.strs[v0:v1] {
-			body = binary.LittleEndian.AppendUint32(body, uint32(len(s)))
-			body = append(body, s...)
+		for i := v0; i < v1; i++ {
+			v := c.value(i)
+			body = binary.LittleEndian.AppendUint32(body, uint32(len(v)))
+			body = append(body, v...)
 		}
 	}
 	w.page(pageData, body, l1-l0, enc, m)

@@ -34,18 +34,34 @@ timed() { # label, command...: wall seconds and peak RSS (KB), median of $RUNS
   printf '%-44s median %6.2f s  (runs: %s)  peak RSS %d MB\n' "$label" "$med" "${walls[*]}" $((rss/1024))
 }
 
-echo "== CloudTrail: keytrail ingest vs DuckDB read_json scan of the same gzip files"
-timed "duckdb read_json + unnest(Records), count" "$BT" ct-scan "$LOGS/cloudtrail"
-timed "keytrail ingest --cloudtrail (fresh store)" bash -c "rm -rf '$DIR/st-ct' && '$KT' ingest -q --store '$DIR/st-ct' --cloudtrail '$LOGS/cloudtrail'"
+paired() { # label, baseline command, keytrail command (bash strings): $RUNS alternating pairs,
+  # each pair's times and ratio, the medians, keytrail's peak RSS (KB)
+  local label=$1 base=$2 kt=$3 bs=() ks=() rs=() rss=0
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -o "$DIR/time.out" -f "%e %M" bash -c "$base" >/dev/null 2>&1; local b; b=$(tail -1 "$DIR/time.out"); b=${b% *}
+    /usr/bin/time -o "$DIR/time.out" -f "%e %M" bash -c "$kt" >/dev/null 2>&1; local k; k=$(tail -1 "$DIR/time.out")
+    local r=${k#* }; k=${k% *}; [ "$r" -gt "$rss" ] && rss=$r
+    bs+=("$b"); ks+=("$k"); rs+=("$(awk "BEGIN {printf \"%.2f\", $k/$b}")")
+  done
+  med() { printf '%s\n' "$@" | sort -n | sed -n "$(( ($#+1)/2 ))p"; }
+  printf '%s\n  baseline runs: %s (median %s s)\n  keytrail runs: %s (median %s s, peak RSS %d MB)\n  ratio per pair: %s; median ratio %s\n' \
+    "$label" "${bs[*]}" "$(med "${bs[@]}")" "${ks[*]}" "$(med "${ks[@]}")" $((rss/1024)) "${rs[*]}" "$(med "${rs[@]}")"
+}
+
+echo "== CloudTrail: keytrail ingest vs DuckDB read_json scan of the same gzip files (alternating)"
+paired "keytrail ingest --cloudtrail (fresh store) / duckdb read_json + unnest(Records), count" \
+  "'$BT' ct-scan '$LOGS/cloudtrail'" \
+  "rm -rf '$DIR/st-ct' && '$KT' ingest -q --store '$DIR/st-ct' --cloudtrail '$LOGS/cloudtrail'"
 ct_gz=$(find "$LOGS/cloudtrail" -name '*.json.gz' ! -path '*Digest*' -printf '%s\n' | awk '{s+=$1} END {print s}')
 ct_pq=$(find "$DIR/st-ct/cloudtrail" "$DIR/st-ct/index" -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s}')
 ct_ix=$(find "$DIR/st-ct/index" -name '*.parquet' -printf '%s\n' | awk '{s+=$1} END {print s+0}')
 echo "store size (table and its indexes): $ct_pq bytes = $(awk "BEGIN {printf \"%.1f\", 100*$ct_pq/$ct_gz}")% of the gzip files ($ct_gz bytes); indexes $ct_ix bytes"
 "$BT" ct-parquet "$LOGS/cloudtrail" "$DIR/duckdb-ct.parquet" | awk -v gz="$ct_gz" '{printf "duckdb zstd parquet of the same events: %s bytes = %.1f%% of gzip\n", $4, 100*$4/gz}'
 
-echo "== S3 access logs: keytrail ingest vs Athena's regex in DuckDB"
-timed "duckdb regexp_extract with Athena's regex" "$BT" s3-regex "$LOGS/s3-access-logs"
-timed "keytrail ingest --s3-access-logs (fresh)" bash -c "rm -rf '$DIR/st-s3' && '$KT' ingest -q --store '$DIR/st-s3' --s3-access-logs '$LOGS/s3-access-logs'"
+echo "== S3 access logs: keytrail ingest vs Athena's regex in DuckDB (alternating)"
+paired "keytrail ingest --s3-access-logs (fresh store) / duckdb regexp_extract with Athena's regex" \
+  "'$BT' s3-regex '$LOGS/s3-access-logs'" \
+  "rm -rf '$DIR/st-s3' && '$KT' ingest -q --store '$DIR/st-s3' --s3-access-logs '$LOGS/s3-access-logs'"
 
 echo "== queries over the CloudTrail store"
 key=AKIAIOSFODNN7EXAMPLE

@@ -235,14 +235,7 @@ func (b *Batch) finishMgmt() error {
 			}
 			s.ns(r.errorCode, 0)
 			s.time(r.t)
-			// addresses: list (1) of element (2, repeated) strings (3)
-			if c := s.c[s.i]; len(r.addresses) == 0 {
-				c.Null(1, 0)
-			} else {
-				for k, a := range r.addresses {
-					c.String(a, min(k, 1))
-				}
-			}
+			s.strList(append([]string{}, r.addresses...)) // never NULL: [] when none
 			rg.Rows++
 			entry.add(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region}, 1, r.t, r.t)
 		}

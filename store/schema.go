@@ -162,6 +162,22 @@ func (s *shredder) nulls(n, def int) {
 	s.i += n
 }
 
+// strList appends a top-level list of strings: NULL when nil; levels:
+// the list (1), its repeated element (2), the string (3).
+func (s *shredder) strList(vals []string) {
+	switch c := s.c[s.i]; {
+	case vals == nil:
+		c.Null(0, 0)
+	case len(vals) == 0:
+		c.Null(1, 0)
+	default:
+		for k, v := range vals {
+			c.String(cleanUTF8(v), min(k, 1))
+		}
+	}
+	s.i++
+}
+
 func (s *shredder) time(t time.Time) {
 	if t.IsZero() {
 		s.c[s.i].Null(0, 0)
@@ -299,18 +315,7 @@ func appendAccess(rg *parquet.RowGroup, r *keytrail.AccessLogRecord, sourceKey s
 		s.ns(v, 0)
 	}
 	s.time(r.Time)
-	// extra_fields: list (1) of element (2, repeated) strings (3)
-	switch c := s.c[s.i]; {
-	case r.Extra == nil:
-		c.Null(0, 0)
-	case len(r.Extra) == 0:
-		c.Null(1, 0)
-	default:
-		for k, x := range r.Extra {
-			c.String(cleanUTF8(x), min(k, 1))
-		}
-	}
-	s.i++
+	s.strList(r.Extra)
 	s.str(sourceKey)
 	rg.Rows++
 }

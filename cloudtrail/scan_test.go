@@ -22,11 +22,17 @@ func TestReader_ValueShapes(t *testing.T) {
 		{"escaped member name", `{"\u0065ventName":"Get","eventID":"x"}`,
 			func(e *keytrail.Event) (string, string) { return e.EventName.String, "Get" }},
 		{"pretty-printed parameters become compact", "{\"eventID\":\"x\",\n  \"requestParameters\": {\n    \"a\": [1, 2, {\"b\": \"c d\"}],\n    \"e\": \"]\"\n  }\n}",
-			func(e *keytrail.Event) (string, string) { return e.RequestParameters.String, `{"a":[1,2,{"b":"c d"}],"e":"]"}` }},
+			func(e *keytrail.Event) (string, string) {
+				return e.RequestParameters.String, `{"a":[1,2,{"b":"c d"}],"e":"]"}`
+			}},
 		{"compact parameters kept as written", `{"eventID":"x","requestParameters":{"k":"v\u00e9","n":-1.5e3}}`,
-			func(e *keytrail.Event) (string, string) { return e.RequestParameters.String, `{"k":"v\u00e9","n":-1.5e3}` }},
+			func(e *keytrail.Event) (string, string) {
+				return e.RequestParameters.String, `{"k":"v\u00e9","n":-1.5e3}`
+			}},
 		{"number and boolean in string fields", `{"eventID":"x","readOnly":true,"eventVersion":1.08}`,
-			func(e *keytrail.Event) (string, string) { return e.ReadOnly.String + " " + e.EventVersion.String, "true 1.08" }},
+			func(e *keytrail.Event) (string, string) {
+				return e.ReadOnly.String + " " + e.EventVersion.String, "true 1.08"
+			}},
 		{"unknown members of every type", `{"u1":{"a":"}"},"u2":["]",[{}]],"u3":null,"u4":-0,"eventName":"N","eventID":"x"}`,
 			func(e *keytrail.Event) (string, string) { return e.EventName.String, "N" }},
 		{"null is absent", `{"eventID":"x","errorCode":null}`,

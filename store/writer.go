@@ -93,7 +93,12 @@ func (b *Batch) Buffered() int64 {
 func (b *Batch) part(p Partition) *partBuf {
 	pb := b.parts[p]
 	if pb == nil {
-		pb = &partBuf{rg: b.schema.NewRowGroup()}
+		pb = &partBuf{}
+		if n := len(b.free); n > 0 {
+			pb.rg, b.free = b.free[n-1], b.free[:n-1]
+		} else {
+			pb.rg = b.schema.NewRowGroup()
+		}
 		b.parts[p] = pb
 	}
 	return pb
@@ -204,7 +209,19 @@ func (b *Batch) Finish() error {
 	if err := b.Flush(); err != nil {
 		return err
 	}
-	clear(b.parts) // the next unit's partitions are others
+	// The next unit's partitions are others: keep some emptied buffers for
+	// them, up to freeBytes of room.
+	var room int64
+	for _, rg := range b.free {
+		room += rg.Capacity()
+	}
+	for _, pb := range b.parts {
+		if c := pb.rg.Capacity(); room+c <= freeBytes {
+			room += c
+			b.free = append(b.free, pb.rg)
+		}
+	}
+	clear(b.parts)
 	fps := make([]Partition, 0, len(b.open))
 	for fp := range b.open {
 		fps = append(fps, fp)
@@ -331,6 +348,10 @@ var uniqueColumns = []string{
 	// s3access
 	"requestdatetime", "requesttime", "hostid", "requestid", "bytessent", "totaltime", "turnaroundtime",
 }
+
+// freeBytes bounds the room of the row-group buffers a Batch keeps
+// between units.
+const freeBytes = 32 << 20
 
 // rowGroupRows caps the rows of a row group.
 const rowGroupRows = 128 << 10

@@ -25,6 +25,8 @@ type Column struct {
 	dictBytes  int
 	idx        []uint32             // dictionary indices of the values
 	seen       *[seenSize]seenValue // recent dictionary values by address
+	last       string               // the last dictionary value by content,
+	lastID     uint32               // for callers that do not intern
 	size       int64                // bytes held, roughly
 }
 
@@ -37,7 +39,7 @@ func newColumn(l *Leaf) *Column {
 func (c *Column) reset() {
 	c.defs, c.reps, c.data, c.ends, c.ints, c.idx, c.dictVals = c.defs[:0], c.reps[:0], c.data[:0], c.ends[:0], c.ints[:0], c.idx[:0], c.dictVals[:0]
 	clear(c.dictVals[:cap(c.dictVals)]) // let the strings go
-	c.dictBytes, c.size = 0, 0
+	c.dictBytes, c.size, c.last = 0, 0, ""
 	if c.seen != nil {
 		clear(c.seen[:])
 	}
@@ -84,6 +86,11 @@ func (c *Column) String(s string, rep int) {
 		c.size += 4
 		return
 	}
+	if len(c.idx) > 0 && s == c.last {
+		c.idx = append(c.idx, c.lastID)
+		c.size += 4
+		return
+	}
 	id, ok := c.dict[s]
 	if !ok {
 		if c.dictBytes+len(s) > dictionaryLimit {
@@ -99,6 +106,7 @@ func (c *Column) String(s string, rep int) {
 	}
 	c.idx = append(c.idx, id)
 	*sv = seenValue{s, id}
+	c.last, c.lastID = s, id
 	c.size += 4
 }
 
@@ -239,6 +247,15 @@ func (rg *RowGroup) Size() int64 {
 		n += c.size
 	}
 	return n
+}
+
+// Capacity returns the bytes the buffers have room for, roughly.
+func (rg *RowGroup) Capacity() int64 {
+	var n int
+	for _, c := range rg.Columns {
+		n += cap(c.defs) + cap(c.reps) + cap(c.data) + 4*cap(c.ends) + 8*cap(c.ints) + 4*cap(c.idx) + 16*cap(c.dictVals)
+	}
+	return int64(n)
 }
 
 // Reset empties the buffers for reuse.

@@ -351,7 +351,7 @@ var uniqueColumns = []string{
 
 // freeBytes bounds the room of the row-group buffers a Batch keeps
 // between units.
-const freeBytes = 32 << 20
+const freeBytes = 8 << 20
 
 // rowGroupRows caps the rows of a row group.
 const rowGroupRows = 128 << 10

@@ -50,7 +50,7 @@ var magic = []byte("PAR1")
 
 // NewWriter starts a file of schema sc on out.
 func NewWriter(out io.Writer, sc *Schema) (*Writer, error) {
-	w := &Writer{out: out, sc: sc, enc: zstdEncoder(sc.level), pageBuffers: pagePool.Get().(*pageBuffers)}
+	w := &Writer{out: out, sc: sc, enc: zstdEncoder(sc.level), pageBuffers: getPageBuffers()}
 	w.write(magic)
 	return w, w.err
 }
@@ -288,17 +288,40 @@ func (w *Writer) Close() error {
 	t.b = binary.LittleEndian.AppendUint32(t.b, uint32(n))
 	t.b = append(t.b, magic...)
 	w.write(t.b)
-	pagePool.Put(w.pageBuffers)
+	putPageBuffers(w.pageBuffers)
 	w.pageBuffers = nil
 	return w.err
 }
 
 // pageBuffers hold a page before and after compression; files share them
 // (a page is up to a megabyte and more, and growing a new buffer for each
-// file cost more than writing its small pages).
+// file cost more than writing its small pages). A few are kept for the
+// life of the process: a sync.Pool would lose them at every collection.
 type pageBuffers struct{ body, zbuf []byte }
 
-var pagePool = sync.Pool{New: func() any { return new(pageBuffers) }}
+var (
+	pageMu   sync.Mutex
+	pageFree []*pageBuffers
+)
+
+func getPageBuffers() *pageBuffers {
+	pageMu.Lock()
+	defer pageMu.Unlock()
+	if n := len(pageFree); n > 0 {
+		pb := pageFree[n-1]
+		pageFree = pageFree[:n-1]
+		return pb
+	}
+	return new(pageBuffers)
+}
+
+func putPageBuffers(pb *pageBuffers) {
+	pageMu.Lock()
+	defer pageMu.Unlock()
+	if len(pageFree) < 8 {
+		pageFree = append(pageFree, pb)
+	}
+}
 
 // Rows returns the rows written so far.
 func (w *Writer) Rows() int64 { return w.rows }

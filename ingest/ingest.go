@@ -261,7 +261,8 @@ type run struct {
 	m           *store.Manifest
 	opts        Options
 	sum         *Summary
-	mu          sync.Mutex // guards m, sum, touched and commits
+	sumMu       sync.Mutex // guards sum (not mu: a commit's fsyncs would stall the other workers' tallies)
+	mu          sync.Mutex // guards m, touched and commits
 	touched     map[store.Partition]bool
 	bytesBefore int64
 }
@@ -511,9 +512,9 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	br := rd.sniff(r)
 	if !looksLike(j.in.Type, br) {
 		entry.Note = "not " + describe(j.in.Type)
-		w.mu.Lock()
+		w.sumMu.Lock()
 		w.sum.NotLogs = append(w.sum.NotLogs, j.obj.Key)
-		w.mu.Unlock()
+		w.sumMu.Unlock()
 		return entry, nil
 	}
 	r = br
@@ -609,7 +610,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		entry.Quarantine = q.rel
 	}
 	progress(true)
-	w.mu.Lock()
+	w.sumMu.Lock()
 	w.sum.Files++
 	w.sum.Bytes += j.obj.Size
 	w.sum.Records += stored
@@ -618,7 +619,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	if q.rel != "" {
 		w.sum.Quarantine = append(w.sum.Quarantine, q.rel)
 	}
-	w.mu.Unlock()
+	w.sumMu.Unlock()
 	return entry, nil
 }
 
@@ -634,8 +635,8 @@ func (w *run) checkpointLarge(b *store.Batch, buffered func() int64) error {
 }
 
 func (w *run) fileError(key string, err error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
+	w.sumMu.Lock()
+	defer w.sumMu.Unlock()
 	msg := err.Error()
 	if !strings.Contains(msg, key) {
 		msg = key + ": " + msg

@@ -3,6 +3,7 @@ package parquet
 import (
 	"bytes"
 	"encoding/binary"
+	"strings"
 	"unsafe"
 )
 
@@ -13,7 +14,7 @@ const dictionaryLimit = 1 << 20
 // Column buffers the values of one leaf for the next row group. Plain
 // string values are copied into one byte slice, so that a buffered row
 // group is a few large objects for the garbage collector, not one per
-// value; dictionary values are kept as the caller's strings.
+// value; each distinct dictionary value is copied once.
 type Column struct {
 	leaf       *Leaf
 	defs, reps []uint8  // one per value or null, when MaxDef, MaxRep > 0
@@ -44,13 +45,13 @@ func (c *Column) reset() {
 		clear(c.seen[:])
 	}
 	if c.leaf.typ == typeByteArray && !c.leaf.opts.NoDictionary {
-		if c.dict == nil {
+		if c.dict == nil || len(c.dict) > 4096 { // (a cleared map keeps its size)
 			c.dict = map[string]uint32{}
-			if c.seen == nil {
-				c.seen = new([seenSize]seenValue)
-			}
 		} else {
 			clear(c.dict)
+		}
+		if c.seen == nil {
+			c.seen = new([seenSize]seenValue)
 		}
 	}
 }
@@ -99,8 +100,9 @@ func (c *Column) String(s string, rep int) {
 			return
 		}
 		id = uint32(len(c.dictVals))
-		c.dict[s] = id
-		c.dictVals = append(c.dictVals, s)
+		own := strings.Clone(s) // not a piece of a larger string the caller made
+		c.dict[own] = id
+		c.dictVals = append(c.dictVals, own)
 		c.dictBytes += len(s) + 4
 		c.size += int64(len(s)) + 48
 	}

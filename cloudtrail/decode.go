@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"time"
+	"unsafe"
 
 	"github.com/go-json-experiment/json/jsontext"
 	"github.com/keytrail/keytrail"
@@ -22,6 +23,29 @@ type decoder struct {
 	scratch []byte              // unquoting and compacting
 	intern  map[string]string   // repeated short values share one string
 	recent  *[recentSize]string // recent interned strings by a cheap hash of their bytes
+	arena   []byte              // where other strings are copied, end to end
+}
+
+// arenaChunk is the size of the blocks other strings are copied into: one
+// allocation for many values instead of one each. A block is never
+// written twice, so its strings never change; it is freed when none of
+// them is referenced.
+const arenaChunk = 16 << 10
+
+// newString returns b as a string from the arena.
+func (d *decoder) newString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > cap(d.arena)-len(d.arena) {
+		if len(b) > arenaChunk/4 {
+			return string(b)
+		}
+		d.arena = make([]byte, 0, arenaChunk)
+	}
+	start := len(d.arena)
+	d.arena = append(d.arena, b...)
+	return unsafe.String(&d.arena[start], len(b))
 }
 
 const recentSize = 4096
@@ -446,7 +470,7 @@ func (d *decoder) str(dec *scanner, s *keytrail.NullString, intern bool) error {
 		*s = keytrail.NullString{String: is, Valid: true}
 		return nil
 	}
-	*s = keytrail.NullString{String: string(b), Valid: true}
+	*s = keytrail.NullString{String: d.newString(b), Valid: true}
 	return nil
 }
 

@@ -87,7 +87,7 @@ func addresses(text string) []string {
 		if j < len(text) && text[j] == '"' {
 			if v := text[i+1 : j]; len(v) >= 2 && (strings.IndexByte(v, '.') > 0 || strings.IndexByte(v, ':') >= 0) && !slices.Contains(out, v) {
 				if _, err := netip.ParseAddr(v); err == nil {
-					out = append(out, v)
+					out = append(out, strings.Clone(v)) // not a piece of the event's text
 				}
 			}
 			i = j // the closing quote; the next string starts after it
@@ -168,7 +168,7 @@ func (b *Batch) index(p Partition, pb *partBuf, ev *keytrail.Event) {
 	}
 	if IsMgmtEvent(src, name) {
 		b.mgmt[p.Day] = append(b.mgmt[p.Day], mgmtRow{account: p.Account, region: p.Region, source: src, name: name,
-			id: ev.EventID.String, errorCode: ev.ErrorCode, t: ev.Time, addresses: addresses(ev.ResponseElements.String)})
+			id: strings.Clone(ev.EventID.String), errorCode: ev.ErrorCode, t: ev.Time, addresses: addresses(ev.ResponseElements.String)})
 	}
 	u := &ev.UserIdentity
 	if u.AccessKeyID.String != "" {

@@ -80,9 +80,9 @@ func (c *Column) String(s string, rep int) {
 		c.plain(s)
 		return
 	}
-	p := unsafe.StringData(s)
-	sv := &c.seen[uintptr(unsafe.Pointer(p))>>3&(seenSize-1)]
-	if unsafe.StringData(sv.s) == p && len(sv.s) == len(s) && len(s) > 0 {
+	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	sv := &c.seen[p>>3&(seenSize-1)]
+	if sv.p == p && sv.s == s && len(s) > 0 {
 		c.idx = append(c.idx, sv.id)
 		c.size += 4
 		return
@@ -107,17 +107,20 @@ func (c *Column) String(s string, rep int) {
 		c.size += int64(len(s)) + 48
 	}
 	c.idx = append(c.idx, id)
-	*sv = seenValue{s, id}
-	c.last, c.lastID = s, id
+	own := c.dictVals[id]
+	*sv = seenValue{p, own, id}
+	c.last, c.lastID = own, id
 	c.size += 4
 }
 
 // seenValue remembers the dictionary index of a string by its address:
 // callers that intern their strings (the CloudTrail decoder does) pass the
-// same string again and again, and comparing addresses is cheaper than
-// hashing. It holds the string, so the address cannot be reused for other
-// bytes while it is remembered.
+// same string again and again, and finding it by address is cheaper than
+// hashing it. The address only picks the entry; the value is compared too,
+// so a caller's buffer reused for other bytes cannot match, and the entry
+// holds the dictionary's copy, not the caller's memory.
 type seenValue struct {
+	p  uintptr
 	s  string
 	id uint32
 }

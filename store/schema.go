@@ -136,7 +136,7 @@ type shredder struct {
 
 func (s *shredder) ns(v keytrail.NullString, def int) {
 	if v.Valid {
-		s.c[s.i].String(cleanUTF8(v.String), 0)
+		s.c[s.i].String(v.String, 0)
 	} else {
 		s.c[s.i].Null(def, 0)
 	}
@@ -144,7 +144,7 @@ func (s *shredder) ns(v keytrail.NullString, def int) {
 }
 
 func (s *shredder) str(v string) {
-	s.c[s.i].String(cleanUTF8(v), 0)
+	s.c[s.i].String(v, 0)
 	s.i++
 }
 
@@ -172,7 +172,7 @@ func (s *shredder) strList(vals []string) {
 		c.Null(1, 0)
 	default:
 		for k, v := range vals {
-			c.String(cleanUTF8(v), min(k, 1))
+			c.String(v, min(k, 1))
 		}
 	}
 	s.i++
@@ -208,7 +208,7 @@ func appendEvent(rg *parquet.RowGroup, ev *keytrail.Event, sourceKey, account, r
 		for k, r := range ev.Resources {
 			for j, v := range [...]keytrail.NullString{r.ARN, r.AccountID, r.Type} {
 				if c := s.c[s.i+j]; v.Valid {
-					c.String(cleanUTF8(v.String), min(k, 1))
+					c.String(v.String, min(k, 1))
 				} else {
 					c.Null(3, min(k, 1))
 				}
@@ -279,8 +279,8 @@ func (s *shredder) userIdentity(u *keytrail.UserIdentity) {
 				val.Null(4, 0)
 			default:
 				for k, name := range slices.Sorted(maps.Keys(w.Attributes)) {
-					key.String(cleanUTF8(name), min(k, 1))
-					val.String(cleanUTF8(w.Attributes[name]), min(k, 1))
+					key.String(name, min(k, 1))
+					val.String(w.Attributes[name], min(k, 1))
 				}
 			}
 			s.i += 2

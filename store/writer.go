@@ -317,7 +317,7 @@ func parquetOptions() parquet.Options {
 	for _, c := range []string{"eventtime", "requestdatetime"} {
 		cols[c] = parquet.ColumnOptions{NoDictionary: true, Encoding: parquet.DeltaByteArray}
 	}
-	return parquet.Options{Level: 1, Columns: cols}
+	return parquet.Options{Level: 1, Columns: cols, Clean: cleanUTF8}
 }
 
 // The Parquet schemas of the store's tables. zstd level 1 (with every

@@ -17,9 +17,10 @@ const dictionaryLimit = 1 << 20
 // value; each distinct dictionary value is copied once.
 type Column struct {
 	leaf       *Leaf
-	defs, reps []uint8  // one per value or null, when MaxDef, MaxRep > 0
-	data       []byte   // plain string values, end to end
-	ends       []uint32 // where each plain value ends in data
+	clean      func(string) string // Options.Clean
+	defs, reps []uint8             // one per value or null, when MaxDef, MaxRep > 0
+	data       []byte              // plain string values, end to end
+	ends       []uint32            // where each plain value ends in data
 	ints       []int64
 	dict       map[string]uint32 // nil: no dictionary (option, or fallen back)
 	dictVals   []string
@@ -31,8 +32,8 @@ type Column struct {
 	size       int64                // bytes held, roughly
 }
 
-func newColumn(l *Leaf) *Column {
-	c := &Column{leaf: l}
+func newColumn(l *Leaf, clean func(string) string) *Column {
+	c := &Column{leaf: l, clean: clean}
 	c.reset()
 	return c
 }
@@ -77,7 +78,7 @@ func (c *Column) Null(def, rep int) {
 func (c *Column) String(s string, rep int) {
 	c.levels(c.leaf.MaxDef, rep)
 	if c.dict == nil {
-		c.plain(s)
+		c.plain(c.clean(s))
 		return
 	}
 	p := uintptr(unsafe.Pointer(unsafe.StringData(s)))
@@ -96,13 +97,14 @@ func (c *Column) String(s string, rep int) {
 	if !ok {
 		if c.dictBytes+len(s) > dictionaryLimit {
 			c.fallBack()
-			c.plain(s)
+			c.plain(c.clean(s))
 			return
 		}
 		id = uint32(len(c.dictVals))
-		own := strings.Clone(s) // not a piece of a larger string the caller made
-		c.dict[own] = id
-		c.dictVals = append(c.dictVals, own)
+		key := strings.Clone(s) // not a piece of a larger string the caller made
+		val := c.clean(key)
+		c.dict[key] = id
+		c.dictVals = append(c.dictVals, val)
 		c.dictBytes += len(s) + 4
 		c.size += int64(len(s)) + 48
 	}
@@ -240,7 +242,7 @@ type RowGroup struct {
 func (sc *Schema) NewRowGroup() *RowGroup {
 	rg := &RowGroup{Columns: make([]*Column, len(sc.Leaves))}
 	for i, l := range sc.Leaves {
-		rg.Columns[i] = newColumn(l)
+		rg.Columns[i] = newColumn(l, sc.clean)
 	}
 	return rg
 }

@@ -596,3 +596,35 @@ func TestWriter_Errors(t *testing.T) {
 		t.Fatal("a float column was accepted")
 	}
 }
+
+// TestWriter_Clean checks that Options.Clean applies to every stored value,
+// plain or in a dictionary, and that a dictionary still finds a value it
+// cleaned.
+func TestWriter_Clean(t *testing.T) {
+	sc, err := NewSchema(testSchema, Options{Clean: strings.ToUpper, Columns: map[string]ColumnOptions{"d": {NoDictionary: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []row
+	for i := 0; i < 50; i++ {
+		rows = append(rows, row{S: ptr(fmt.Sprint("s", i%3)), D: ptr(fmt.Sprint("d", i))})
+	}
+	path := filepath.Join(t.TempDir(), "t.parquet")
+	writeRows(t, path, sc, rows, len(rows))
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var got string
+	if err := db.QueryRow(fmt.Sprintf(`SELECT string_agg(s || ' ' || d, ',' ORDER BY file_row_number) FROM read_parquet('%s')`, path)).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, r := range rows {
+		want = append(want, strings.ToUpper(*r.S+" "+*r.D))
+	}
+	if got != strings.Join(want, ",") {
+		t.Fatalf("got %s\nwant %s", got, strings.Join(want, ","))
+	}
+}

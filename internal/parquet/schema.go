@@ -43,6 +43,10 @@ type Options struct {
 	Level    int                      // zstd level, 1 (the default, fastest) … 4
 	Columns  map[string]ColumnOptions // by the leaf's dotted path or a top-level name
 	PageSize int                      // uncompressed data page size; 1 MiB by default
+	// Clean, if set, turns each string into the one to store (Parquet
+	// strings must be valid UTF-8). It runs once per value stored: for a
+	// dictionary value, when it is first added.
+	Clean func(string) string
 }
 
 // Parquet physical types, repetitions and annotations used here.
@@ -82,6 +86,7 @@ type Leaf struct {
 // Schema is a Parquet schema made from an Arrow schema, with the
 // writer's options resolved per leaf. It is immutable and may be shared.
 type Schema struct {
+	clean    func(string) string
 	elements []element
 	Leaves   []*Leaf
 	level    int
@@ -92,7 +97,10 @@ type Schema struct {
 // lists and maps the standard LIST and MAP groups. It fails on a type the
 // writer does not support.
 func NewSchema(s *arrow.Schema, o Options) (*Schema, error) {
-	sc := &Schema{level: o.Level, pageSize: o.PageSize}
+	sc := &Schema{level: o.Level, pageSize: o.PageSize, clean: o.Clean}
+	if sc.clean == nil {
+		sc.clean = func(s string) string { return s }
+	}
 	if sc.level == 0 {
 		sc.level = 1
 	}

@@ -30,8 +30,8 @@ type Batch struct {
 	table   string
 	schema  *parquet.Schema
 	id      string
-	parts   map[Partition]*partBuf
-	free    []*parquet.RowGroup     // emptied row groups, for reuse
+	parts   map[Partition]*partBuf  // kept, emptied, across flushes until Finish
+	free    []*parquet.RowGroup     // emptied at Finish, for the next unit's partitions
 	open    map[Partition]*openFile // by file partition
 	pending []pendingFile
 	seq     int

@@ -2,9 +2,10 @@
 // dictionary, plain and delta encodings, column statistics. It is a writer
 // only, for the nested shapes keytrail's Arrow schemas describe (strings,
 // int64s, UTC microsecond timestamps, structs, lists and string maps, every
-// field nullable), and it is fed by the caller's own shredding: the caller
-// appends each leaf value with its repetition and definition levels, so no
-// value is boxed, copied into an intermediate array or visited twice.
+// field nullable, except map keys), and it is fed by the caller's own
+// shredding: the caller appends each leaf value with its repetition and
+// definition levels into a RowGroup, and Writer.Write encodes it. No value
+// is boxed or goes through an intermediate Arrow array.
 //
 // The files follow the Parquet format specification
 // (https://parquet.apache.org/docs/file-format/): format version 2 metadata,

@@ -12,10 +12,12 @@ import (
 	"github.com/keytrail/keytrail/internal/parquet"
 )
 
-// The physical Parquet shapes of the two tables. Column names, order and
-// types follow AWS's Athena tables (see DESIGN.md, "Contracts"); keytrail's
-// additions come after them. Partition columns (account, region, bucket,
-// date) live in the hive path, not in the files.
+// The physical Parquet shapes of the two tables, as Arrow schemas that
+// internal/parquet turns into Parquet ones. Column names, order and types
+// follow AWS's Athena tables (see DESIGN.md, "Contracts"); keytrail's
+// additions come after them. The date (and an access log's bucket) live in
+// the hive path; CloudTrail's account and region are columns of a day's
+// file, one row group each.
 
 var str = arrow.BinaryTypes.String
 

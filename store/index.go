@@ -198,8 +198,8 @@ func (b *Batch) finishUsage(table string, sc *parquet.Schema, u usage) error {
 		for _, k := range keys {
 			a := rows[k]
 			s := shredder{c: rg.Columns}
-			s.ns(keytrail.NullString{String: k[0], Valid: k[0] != ""}, 0)
-			s.ns(keytrail.NullString{String: k[1], Valid: k[1] != ""}, 0)
+			s.orNull(k[0])
+			s.orNull(k[1])
 			for _, v := range k[2:] {
 				s.str(v)
 			}
@@ -228,14 +228,18 @@ func (b *Batch) finishMgmt() error {
 		rg := mgmtSchema.NewRowGroup()
 		for _, r := range rows {
 			s := shredder{c: rg.Columns}
-			s.ns(keytrail.NullString{String: r.account, Valid: r.account != ""}, 0)
-			s.ns(keytrail.NullString{String: r.region, Valid: r.region != ""}, 0)
+			s.orNull(r.account)
+			s.orNull(r.region)
 			for _, v := range [...]string{r.source, r.name, r.id} {
 				s.str(v)
 			}
 			s.ns(r.errorCode, 0)
 			s.time(r.t)
-			s.strList(append([]string{}, r.addresses...)) // never NULL: [] when none
+			addrs := r.addresses
+			if addrs == nil {
+				addrs = []string{} // never NULL: [] when none
+			}
+			s.strList(addrs)
 			rg.Rows++
 			entry.add(Partition{Table: TableMgmtEvents, Account: r.account, Region: r.region}, 1, r.t, r.t)
 		}

@@ -145,6 +145,12 @@ func (s *shredder) ns(v keytrail.NullString, def int) {
 	s.i++
 }
 
+// orNull appends v, or NULL when it is "" (an account or region the logs
+// did not name).
+func (s *shredder) orNull(v string) {
+	s.ns(keytrail.NullString{String: v, Valid: v != ""}, 0)
+}
+
 func (s *shredder) str(v string) {
 	s.c[s.i].String(v, 0)
 	s.i++
@@ -239,8 +245,8 @@ func appendEvent(rg *parquet.RowGroup, ev *keytrail.Event, sourceKey, account, r
 	s.ns(ev.InsightDetails, 0)
 	s.time(ev.Time)
 	s.str(sourceKey)
-	s.ns(keytrail.NullString{String: account, Valid: account != ""}, 0)
-	s.ns(keytrail.NullString{String: region, Valid: region != ""}, 0)
+	s.orNull(account)
+	s.orNull(region)
 	rg.Rows++
 }
 

@@ -168,14 +168,3 @@ func (sc *Schema) add(name string, t arrow.DataType, nullable bool, parent []str
 	sc.Leaves = append(sc.Leaves, &Leaf{Path: dotted, path: path, typ: sc.elements[len(sc.elements)-1].typ, MaxDef: def, MaxRep: rep, opts: opts})
 	return nil
 }
-
-// Index returns the position of the leaf with this dotted path, or panics:
-// the paths are the program's own.
-func (sc *Schema) Index(path string) int {
-	for i, l := range sc.Leaves {
-		if l.Path == path {
-			return i
-		}
-	}
-	panic("parquet: no column " + path)
-}

@@ -323,9 +323,6 @@ func putPageBuffers(pb *pageBuffers) {
 	}
 }
 
-// Rows returns the rows written so far.
-func (w *Writer) Rows() int64 { return w.rows }
-
 // zstdEncoder returns the process's encoder of a level. arrow-go and
 // others keep encoders in a sync.Pool, which every garbage collection
 // empties, and a new encoder allocates (and zeroes) a history of a

@@ -281,11 +281,7 @@ func TestWriter_DuckDBReadsBack(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "t.parquet")
 			writeRows(t, path, sc, rows, tc.perGroup)
 
-			db, err := sql.Open("duckdb", "")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := openDuckDB(t)
 			q := fmt.Sprintf(`SELECT to_json(struct_pack(s, big, d, n, st, l, ls))::VARCHAR, epoch_us(ts) FROM read_parquet('%s') ORDER BY file_row_number`, path)
 			res, err := db.Query(q)
 			if err != nil {
@@ -333,6 +329,17 @@ func TestWriter_DuckDBReadsBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openDuckDB opens an in-memory DuckDB, closed with the test.
+func openDuckDB(t *testing.T) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // jsonEqual compares JSON texts as values.
@@ -531,11 +538,7 @@ func TestWriter_Int64Extremes(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "t.parquet")
 	writeRows(t, path, sc, rows, len(rows))
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDuckDB(t)
 	res, err := db.Query(fmt.Sprintf(`SELECT n FROM read_parquet('%s') ORDER BY file_row_number`, path))
 	if err != nil {
 		t.Fatal(err)
@@ -611,11 +614,7 @@ func TestWriter_Clean(t *testing.T) {
 	}
 	path := filepath.Join(t.TempDir(), "t.parquet")
 	writeRows(t, path, sc, rows, len(rows))
-	db, err := sql.Open("duckdb", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDuckDB(t)
 	var got string
 	if err := db.QueryRow(fmt.Sprintf(`SELECT string_agg(s || ' ' || d, ',' ORDER BY file_row_number) FROM read_parquet('%s')`, path)).Scan(&got); err != nil {
 		t.Fatal(err)

@@ -47,13 +47,15 @@ type Reader struct {
 	source string
 	sticky *stickyReader
 	br     *bufio.Reader
-	dec    *jsontext.Decoder // the file, when not NDJSON
+	st     stream // the file, when not NDJSON
 	d      decoder
 	kind   Kind
 
 	started   bool
 	done      bool
-	inRecords bool // dec is inside a streamed Records array
+	inRecords bool // st is inside a streamed Records array
+	elems     int  // elements of the Records array read so far
+	comma     bool // a comma after the last element was read
 
 	ndjson  bool
 	line    int64 // NDJSON: number of the line last read
@@ -93,7 +95,7 @@ func (r *Reader) Reset(rd io.Reader, source string) {
 	*r.sticky = stickyReader{r: rd}
 	r.br.Reset(r.sticky)
 	*r = Reader{
-		source: source, br: r.br, sticky: r.sticky, d: r.d, dec: r.dec,
+		source: source, br: r.br, sticky: r.sticky, d: r.d, st: stream{buf: r.st.buf[:0]},
 		top: r.top[:0], queue: r.queue[:0],
 	}
 }
@@ -171,18 +173,11 @@ func (r *Reader) finish(err error) error {
 	if r.ndjson {
 		return &keytrail.FileError{Source: r.source, Line: r.line + 1, Offset: r.nextOff, Err: err}
 	}
-	off := int64(0)
-	if r.dec != nil {
-		off = r.dec.InputOffset()
-	}
-	var se *jsontext.SyntacticError
+	off := r.st.offset()
+	var se *streamError
 	if errors.As(err, &se) {
-		off = se.ByteOffset
-		if se.Err == io.ErrUnexpectedEOF {
-			err = errors.New("malformed JSON: unexpected end of data (truncated file?)")
-		} else {
-			err = fmt.Errorf("malformed JSON: %v", se.Err)
-		}
+		off = se.off
+		err = errors.New("malformed JSON: " + se.msg)
 	}
 	return &keytrail.FileError{Source: r.source, Offset: off, Err: err}
 }
@@ -207,17 +202,13 @@ func (r *Reader) start() error {
 	// NDJSON, read line by line so that one bad line does not cost the rest.
 	if i := bytes.IndexByte(t, '\n'); i > 0 {
 		first := bytes.TrimSpace(t[:i])
-		if jsontext.Value(first).IsValid(decOpts...) && len(bytes.TrimSpace(t[i:])) > 0 {
+		if ok, _ := validJSON(first); ok && len(bytes.TrimSpace(t[i:])) > 0 {
 			r.ndjson = true
 			r.kind = KindNDJSON
 			return nil
 		}
 	}
-	if r.dec == nil {
-		r.dec = jsontext.NewDecoder(r.br, decOpts...)
-	} else {
-		r.dec.Reset(r.br, decOpts...)
-	}
+	r.st.reset(r.br, r.nextOff)
 	return nil
 }
 
@@ -225,59 +216,56 @@ func (r *Reader) start() error {
 // Records array for streaming, or reads a whole (small) object and queues
 // its events.
 func (r *Reader) readTopValue() error {
-	switch r.dec.PeekKind() {
-	case 0:
-		_, err := r.dec.ReadToken()
+	switch c, err := r.st.peek(); {
+	case err != nil:
 		return err // io.EOF at a clean end
-	case '{':
-	default:
-		v, err := r.dec.ReadValue()
+	case c != '{':
+		v, err := r.st.value()
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("not CloudTrail JSON: %s at the top level instead of an object", kindName(v.Kind()))
+		return fmt.Errorf("not CloudTrail JSON: %s at the top level instead of an object", kindName(jsontext.Value(v).Kind()))
 	}
-	off := r.dec.InputOffset()
+	off := r.st.offset()
 	if equalFold(r.firstName(), "records") {
-		if _, err := r.dec.ReadToken(); err != nil { // {
+		r.st.pos++ // {
+		if _, err := r.st.value(); err != nil { // "Records"
 			return err
 		}
-		if _, err := r.dec.ReadValue(); err != nil { // "Records"
+		if err := r.st.expect(':', "after object name (expecting ':')"); err != nil {
 			return err
 		}
 		r.setKind(KindRecords)
-		switch r.dec.PeekKind() {
-		case '[':
-			_, err := r.dec.ReadToken()
-			r.inRecords = err == nil
-			return err
-		case 'n':
-			if _, err := r.dec.ReadValue(); err != nil {
-				return err
-			}
-			return r.closeTop()
-		}
-		v, err := r.dec.ReadValue()
+		c, err := r.st.next()
 		if err != nil {
 			return err
 		}
-		return fmt.Errorf("not a CloudTrail file: Records is %s, not an array", kindName(v.Kind()))
+		if c == '[' {
+			r.st.pos++
+			r.inRecords, r.elems, r.comma = true, 0, false
+			return nil
+		}
+		v, err := r.st.value()
+		if err != nil {
+			return err
+		}
+		if c == 'n' {
+			return r.closeTop()
+		}
+		return fmt.Errorf("not a CloudTrail file: Records is %s, not an array", kindName(jsontext.Value(v).Kind()))
 	}
-	v, err := r.dec.ReadValue()
+	v, err := r.st.value()
 	if err != nil {
 		return err
-	}
-	if len(v) > maxValue {
-		return fmt.Errorf("a top-level object of %d bytes, larger than any CloudTrail event", len(v))
 	}
 	r.top = append(r.top[:0], v...)
 	return r.expand(r.top, 0, off)
 }
 
-// firstName returns the first member name of the object the stream decoder
-// is about to read, from its unread buffer; "" if it cannot tell.
+// firstName returns the first member name of the object the stream is
+// about to read, from what it has buffered; "" if it cannot tell.
 func (r *Reader) firstName() string {
-	buf := r.dec.UnreadBuffer()
+	buf := r.st.ahead(256)
 	i := skipWS(buf, 0)
 	if i >= len(buf) || buf[i] != '{' {
 		return ""
@@ -295,45 +283,78 @@ func (r *Reader) firstName() string {
 
 // nextRecord decodes the next element of a streamed Records array.
 func (r *Reader) nextRecord(ev *keytrail.Event) error {
-	off := r.dec.InputOffset()
-	switch r.dec.PeekKind() {
-	case ']':
-		if _, err := r.dec.ReadToken(); err != nil {
-			return err
+	c, err := r.st.next()
+	if err != nil {
+		return err
+	}
+	if r.elems > 0 && !r.comma {
+		switch c {
+		case ',':
+			r.st.pos++
+			r.comma = true
+			if c, err = r.st.next(); err != nil {
+				return err
+			}
+		case ']':
+		default:
+			return r.st.unexpected(c, "after array element (expecting ',' or ']')")
 		}
+	}
+	if c == ']' && !r.comma {
+		r.st.pos++
 		r.inRecords = false
 		if err := r.closeTop(); err != nil {
 			return err
 		}
 		return r.next(ev)
-	case '{':
-		// Read the record whole, then decode it: the raw bytes are at hand
-		// to quarantine a record that is not an event.
-		v, err := r.dec.ReadValue()
-		if err != nil {
-			return err
-		}
-		return r.decodeQueued(queued{raw: v, off: off}, ev)
 	}
-	v, err := r.dec.ReadValue()
+	r.elems++
+	r.comma = false
+	off := r.st.offset()
+	// Read the record whole, then decode it: the raw bytes are at hand to
+	// quarantine a record that is not an event.
+	v, err := r.st.value()
 	if err != nil {
 		return err
 	}
-	return &keytrail.RecordError{Source: r.source, Offset: off, Reason: fmt.Sprintf("a Records element is %s, not an event object", kindName(v.Kind())), Raw: clip(v)}
+	if c == '{' {
+		return r.decodeQueued(queued{raw: v, off: off}, ev)
+	}
+	return &keytrail.RecordError{Source: r.source, Offset: off, Reason: fmt.Sprintf("a Records element is %s, not an event object", kindName(jsontext.Value(v).Kind())), Raw: clip(v)}
 }
 
-// closeTop skips any members after a Records array and the closing brace.
+// closeTop reads any members after a Records array and the closing brace.
 func (r *Reader) closeTop() error {
-	for r.dec.PeekKind() == '"' {
-		if _, err := r.dec.ReadValue(); err != nil {
+	for {
+		c, err := r.st.next()
+		if err != nil {
 			return err
 		}
-		if err := r.dec.SkipValue(); err != nil {
-			return err
+		switch c {
+		case '}':
+			r.st.pos++
+			return nil
+		case ',':
+			r.st.pos++
+			if c, err := r.st.next(); err != nil || c != '"' {
+				if err != nil {
+					return err
+				}
+				return r.st.unexpected(c, "at start of object name (expecting '\"')")
+			}
+			if _, err := r.st.value(); err != nil {
+				return err
+			}
+			if err := r.st.expect(':', "after object name (expecting ':')"); err != nil {
+				return err
+			}
+			if _, err := r.st.value(); err != nil {
+				return err
+			}
+		default:
+			return r.st.unexpected(c, "after object value (expecting ',' or '}')")
 		}
 	}
-	_, err := r.dec.ReadToken()
-	return err
 }
 
 // readLineValue reads the next non-blank NDJSON line and queues its events;
@@ -348,8 +369,8 @@ func (r *Reader) readLineValue() error {
 		if len(t) == 0 {
 			continue
 		}
-		if !jsontext.Value(t).IsValid(decOpts...) {
-			r.reject(t, r.line, r.lineOff, "malformed JSON: "+jsonProblem(t))
+		if ok, problem := validJSON(t); !ok {
+			r.reject(t, r.line, r.lineOff, "malformed JSON: "+problem)
 			return nil
 		}
 		if t[0] != '{' {
@@ -434,8 +455,8 @@ func (r *Reader) expand(v []byte, line, off int64) error {
 				return nil, "a CloudWatch log event message that is not a valid string"
 			}
 			msg = bytes.TrimSpace(msg)
-			if !jsontext.Value(msg).IsValid(decOpts...) {
-				return msg, "the CloudWatch log event message is not valid JSON: " + jsonProblem(msg)
+			if ok, problem := validJSON(msg); !ok {
+				return msg, "the CloudWatch log event message is not valid JSON: " + problem
 			}
 			if msg[0] != '{' {
 				return msg, "the CloudWatch log event message is not a JSON object"
@@ -488,7 +509,7 @@ func (r *Reader) decodeQueued(q queued, ev *keytrail.Event) error {
 	}
 	r.sc.reset(q.raw)
 	if err := r.d.event(&r.sc, ev); err != nil {
-		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: "malformed JSON: " + jsonProblem(q.raw), Raw: clip(q.raw)}
+		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: "malformed JSON: " + problemOf(q.raw), Raw: clip(q.raw)}
 	}
 	if !isEvent(ev) {
 		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: notEvent, Raw: clip(q.raw)}
@@ -513,25 +534,12 @@ func clip(v []byte) []byte {
 	return append([]byte(nil), v...)
 }
 
-// jsonProblem describes why v is not valid JSON.
-func jsonProblem(v []byte) string {
-	d := jsontext.NewDecoder(bytes.NewReader(v), decOpts...)
-	for {
-		_, err := d.ReadToken()
-		if err == io.EOF {
-			return "unexpected end of data"
-		}
-		if err != nil {
-			var se *jsontext.SyntacticError
-			if errors.As(err, &se) {
-				if se.Err == io.ErrUnexpectedEOF {
-					return fmt.Sprintf("unexpected end of data at byte %d", se.ByteOffset)
-				}
-				return fmt.Sprintf("%v at byte %d", se.Err, se.ByteOffset)
-			}
-			return err.Error()
-		}
+// problemOf describes why v is not valid JSON.
+func problemOf(v []byte) string {
+	if ok, problem := validJSON(v); !ok {
+		return problem
 	}
+	return "not what a CloudTrail event holds"
 }
 
 // kindName names a JSON kind with its article, for messages.

@@ -392,9 +392,7 @@ func (d *decoder) object(dec *scanner, field func(name []byte) error) (bool, err
 func (d *decoder) setKey(name []byte) {
 	raw := name[1 : len(name)-1]
 	if bytes.IndexByte(raw, '\\') >= 0 {
-		if u, err := jsontext.AppendUnquote(d.scratch[:0], name); err == nil {
-			raw = u
-		}
+		raw, _ = jsontext.AppendUnquote(d.scratch[:0], name) // invalid UTF-8 replaced, as in str
 	}
 	if cap(d.kbuf) < len(raw) {
 		d.kbuf = make([]byte, len(raw))
@@ -434,9 +432,9 @@ func (d *decoder) str(dec *scanner, s *keytrail.NullString, intern bool) error {
 	case '"':
 		b = v[1 : len(v)-1]
 		if bytes.IndexByte(b, '\\') >= 0 {
-			if d.scratch, err = jsontext.AppendUnquote(d.scratch[:0], v); err != nil {
-				return err
-			}
+			// The syntax is checked: an error is invalid UTF-8, which is
+			// replaced by U+FFFD.
+			d.scratch, _ = jsontext.AppendUnquote(d.scratch[:0], v)
 			b = d.scratch
 		}
 	case '{', '[':
@@ -549,10 +547,7 @@ func members(v []byte) (memberSet, error) {
 		if err != nil {
 			return m, err
 		}
-		n, err := jsontext.AppendUnquote(nil, name)
-		if err != nil {
-			return m, err
-		}
+		n, _ := jsontext.AppendUnquote(nil, name) // the syntax is checked: an error is invalid UTF-8, replaced
 		start := dec.InputOffset()
 		if err := dec.SkipValue(); err != nil {
 			return m, err

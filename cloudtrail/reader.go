@@ -228,7 +228,7 @@ func (r *Reader) readTopValue() error {
 	}
 	off := r.st.offset()
 	if equalFold(r.firstName(), "records") {
-		r.st.pos++ // {
+		r.st.pos++                              // {
 		if _, err := r.st.value(); err != nil { // "Records"
 			return err
 		}
@@ -311,8 +311,34 @@ func (r *Reader) nextRecord(ev *keytrail.Event) error {
 	r.elems++
 	r.comma = false
 	off := r.st.offset()
-	// Read the record whole, then decode it: the raw bytes are at hand to
-	// quarantine a record that is not an event.
+	if c == '{' {
+		// Decode the record where it lies in the read buffer, checking its
+		// syntax on the way: one pass over its bytes.
+		for {
+			win := r.st.buf[r.st.pos:]
+			r.sc.reset(win)
+			err := r.d.event(&r.sc, ev)
+			if r.sc.err == errIncomplete {
+				if err := r.st.more(); err != nil {
+					return err
+				}
+				continue
+			}
+			if se, ok := r.sc.err.(*syntaxError); ok {
+				return &streamError{off + int64(se.off), se.msg}
+			}
+			if err != nil || !r.sc.done() {
+				break // not read whole: the slow way below says why
+			}
+			raw := win[:r.sc.i]
+			r.st.pos += r.sc.i
+			if !isEvent(ev) {
+				return &keytrail.RecordError{Source: r.source, Offset: off, Reason: notEvent, Raw: clip(raw)}
+			}
+			return nil
+		}
+	}
+	// Read the element whole: the raw bytes are at hand to quarantine it.
 	v, err := r.st.value()
 	if err != nil {
 		return err
@@ -450,10 +476,7 @@ func (r *Reader) expand(v []byte, line, off int64) error {
 			if err != nil || len(em.get("message")) == 0 || em.get("message")[0] != '"' {
 				return nil, "a CloudWatch log event without a message string"
 			}
-			msg, err := jsontext.AppendUnquote(nil, em.get("message"))
-			if err != nil {
-				return nil, "a CloudWatch log event message that is not a valid string"
-			}
+			msg, _ := jsontext.AppendUnquote(nil, em.get("message")) // invalid UTF-8 replaced, as in str
 			msg = bytes.TrimSpace(msg)
 			if ok, problem := validJSON(msg); !ok {
 				return msg, "the CloudWatch log event message is not valid JSON: " + problem

@@ -103,8 +103,7 @@ func (s *stream) ahead(n int) []byte {
 	return s.buf[s.pos:min(len(s.buf), s.pos+n)]
 }
 
-// value reads the next value, whole and checked. A value larger than
-// maxValue is an error rather than a reason to take all memory.
+// value reads the next value, whole and checked.
 func (s *stream) value() ([]byte, error) {
 	if _, err := s.next(); err != nil {
 		return nil, err
@@ -120,16 +119,26 @@ func (s *stream) value() ([]byte, error) {
 		if errors.As(err, &se) {
 			return nil, &streamError{s.offset() + int64(se.off), se.msg}
 		}
-		if len(s.buf)-s.pos > maxValue {
-			return nil, fmt.Errorf("a JSON value of more than %d bytes, larger than any CloudTrail event", maxValue)
-		}
-		if !s.fill() {
-			if s.err != nil {
-				return nil, s.err
-			}
-			return nil, s.truncated()
+		if err := s.more(); err != nil {
+			return nil, err
 		}
 	}
+}
+
+// more reads more input for a value that starts at the read position and
+// goes on past the buffered bytes. A value larger than maxValue is an
+// error rather than a reason to take all memory.
+func (s *stream) more() error {
+	if len(s.buf)-s.pos > maxValue {
+		return fmt.Errorf("a JSON value of more than %d bytes, larger than any CloudTrail event", maxValue)
+	}
+	if !s.fill() {
+		if s.err != nil {
+			return s.err
+		}
+		return s.truncated()
+	}
+	return nil
 }
 
 // expect reads the byte c after whitespace; what says where, for the error.

@@ -18,28 +18,40 @@ import (
 // It exists for speed: CloudTrail files are mostly strings, which it checks
 // eight bytes at a time, and it keeps no state between values.
 func checkValue(b []byte, i int, atEOF bool) (int, error) {
+	end, _, err := checkValueWS(b, i, atEOF)
+	return end, err
+}
+
+// checkValueWS is checkValue that also reports whether there is whitespace
+// between the value's tokens (which is not compact JSON).
+func checkValueWS(b []byte, i int, atEOF bool) (end int, spaced bool, err error) {
 	var stackBuf [32]byte
 	stack := stackBuf[:0] // '{' or '[' per open container
 	i = skipWS(b, i)
 	for {
 		// A value starts at b[i].
 		if i >= len(b) {
-			return 0, errIncomplete
+			return 0, false, errIncomplete
 		}
 		switch c := b[i]; c {
 		case '"':
 			j, err := checkString(b, i)
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			i = j
 		case '{', '[':
 			if len(stack) >= maxDepth {
-				return 0, &syntaxError{i, fmt.Sprintf("exceeded max depth of %d", maxDepth)}
+				return 0, false, &syntaxError{i, fmt.Sprintf("exceeded max depth of %d", maxDepth)}
 			}
 			stack = append(stack, c)
-			if i = skipWS(b, i+1); i >= len(b) {
-				return 0, errIncomplete
+			if j := skipWS(b, i+1); j != i+1 {
+				spaced, i = true, j
+			} else {
+				i = j
+			}
+			if i >= len(b) {
+				return 0, false, errIncomplete
 			}
 			if b[i] == c+2 { // '}' or ']': empty
 				stack = stack[:len(stack)-1]
@@ -47,48 +59,51 @@ func checkValue(b []byte, i int, atEOF bool) (int, error) {
 				break
 			}
 			if c == '{' {
-				j, err := checkName(b, i)
+				j, sp, err := checkName(b, i)
 				if err != nil {
-					return 0, err
+					return 0, false, err
 				}
-				i = j
+				i, spaced = j, spaced || sp
 			}
 			continue
 		case 't':
 			j, err := checkLiteral(b, i, "true")
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			i = j
 		case 'f':
 			j, err := checkLiteral(b, i, "false")
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			i = j
 		case 'n':
 			j, err := checkLiteral(b, i, "null")
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			i = j
 		default:
 			if c != '-' && (c < '0' || c > '9') {
-				return 0, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(c))}
+				return 0, false, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(c))}
 			}
 			j, err := checkNumber(b, i, atEOF || len(stack) > 0)
 			if err != nil {
-				return 0, err
+				return 0, false, err
 			}
 			i = j
 		}
 		// A value ended at b[i]: close containers until one goes on.
 		for {
 			if len(stack) == 0 {
-				return i, nil
+				return i, spaced, nil
 			}
-			if i = skipWS(b, i); i >= len(b) {
-				return 0, errIncomplete
+			if j := skipWS(b, i); j != i {
+				spaced, i = true, j
+			}
+			if i >= len(b) {
+				return 0, false, errIncomplete
 			}
 			open := stack[len(stack)-1]
 			if b[i] == open+2 {
@@ -98,16 +113,21 @@ func checkValue(b []byte, i int, atEOF bool) (int, error) {
 			}
 			if b[i] != ',' {
 				if open == '{' {
-					return 0, &syntaxError{i, fmt.Sprintf("invalid character %s after object value (expecting ',' or '}')", quoteChar(b[i]))}
+					return 0, false, &syntaxError{i, fmt.Sprintf("invalid character %s after object value (expecting ',' or '}')", quoteChar(b[i]))}
 				}
-				return 0, &syntaxError{i, fmt.Sprintf("invalid character %s after array element (expecting ',' or ']')", quoteChar(b[i]))}
+				return 0, false, &syntaxError{i, fmt.Sprintf("invalid character %s after array element (expecting ',' or ']')", quoteChar(b[i]))}
 			}
-			if i = skipWS(b, i+1); open == '{' {
-				j, err := checkName(b, i)
-				if err != nil {
-					return 0, err
-				}
+			if j := skipWS(b, i+1); j != i+1 {
+				spaced, i = true, j
+			} else {
 				i = j
+			}
+			if open == '{' {
+				j, sp, err := checkName(b, i)
+				if err != nil {
+					return 0, false, err
+				}
+				i, spaced = j, spaced || sp
 			}
 			break
 		}
@@ -129,25 +149,28 @@ type syntaxError struct {
 func (e *syntaxError) Error() string { return e.msg }
 
 // checkName checks an object member name that starts at b[i], its colon
-// and the whitespace after it; it returns the offset of the member's value.
-func checkName(b []byte, i int) (int, error) {
+// and the whitespace around it; it returns the offset of the member's
+// value, and whether there was whitespace.
+func checkName(b []byte, i int) (int, bool, error) {
 	if i >= len(b) {
-		return 0, errIncomplete
+		return 0, false, errIncomplete
 	}
 	if b[i] != '"' {
-		return 0, &syntaxError{i, fmt.Sprintf("invalid character %s at start of object name (expecting '\"')", quoteChar(b[i]))}
+		return 0, false, &syntaxError{i, fmt.Sprintf("invalid character %s at start of object name (expecting '\"')", quoteChar(b[i]))}
 	}
 	j, err := checkString(b, i)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	if j = skipWS(b, j); j >= len(b) {
-		return 0, errIncomplete
+	k := skipWS(b, j)
+	if k >= len(b) {
+		return 0, false, errIncomplete
 	}
-	if b[j] != ':' {
-		return 0, &syntaxError{j, fmt.Sprintf("invalid character %s after object name (expecting ':')", quoteChar(b[j]))}
+	if b[k] != ':' {
+		return 0, false, &syntaxError{k, fmt.Sprintf("invalid character %s after object name (expecting ':')", quoteChar(b[k]))}
 	}
-	return skipWS(b, j+1), nil
+	end := skipWS(b, k+1)
+	return end, k != j || end != k+1, nil
 }
 
 const (
@@ -223,7 +246,21 @@ func checkLiteral(b []byte, i int, lit string) (int, error) {
 			return 0, &syntaxError{i + k, fmt.Sprintf("invalid character %s in literal %s (expecting %s)", quoteChar(b[i+k]), lit, quoteChar(lit[k]))}
 		}
 	}
-	return i + len(lit), nil
+	return endScalar(b, i+len(lit))
+}
+
+// endScalar checks that a literal or number that ends at b[j] is not
+// followed by more of a token: only whitespace, a comma or a closing
+// bracket may follow.
+func endScalar(b []byte, j int) (int, error) {
+	if j < len(b) {
+		switch c := b[j]; c {
+		case ' ', '\t', '\n', '\r', ',', ']', '}':
+		default:
+			return 0, &syntaxError{j, fmt.Sprintf("invalid character %s after a literal or number", quoteChar(c))}
+		}
+	}
+	return j, nil
 }
 
 // checkNumber checks the number at b[i]: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
@@ -274,7 +311,7 @@ func checkNumber(b []byte, i int, complete bool) (int, error) {
 	if j >= len(b) && !complete {
 		return 0, errIncomplete
 	}
-	return j, nil
+	return endScalar(b, j)
 }
 
 // quoteChar quotes one byte of input for a message.

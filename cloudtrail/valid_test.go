@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/go-json-experiment/json/jsontext"
+	"github.com/keytrail/keytrail"
 )
 
 // validCases are values checkValue must judge as jsontext does with decOpts.
@@ -142,4 +144,50 @@ func recordsBody(tb testing.TB) []byte {
 	}
 	buf.WriteString(`]}`)
 	return buf.Bytes()
+}
+
+// FuzzReader_Syntax wraps arbitrary bytes as the elements of a Records file
+// and checks that the Reader finds the file malformed exactly when jsontext
+// does (reading every top-level value of the stream, as the Reader does).
+func FuzzReader_Syntax(f *testing.F) {
+	for _, c := range validCases {
+		f.Add([]byte(c))
+	}
+	f.Add([]byte(`{"eventName":"a\"]}\\","eventID":"x"},{"userIdentity":{"sessionContext":{"attributes":{}}}}`))
+	f.Add([]byte(`{"resources":[{"ARN":"a"},{"type":1}],"eventTime":"2026-01-01T00:00:00Z"}`))
+	f.Add([]byte(`{}]} {"Records":[{"eventID":"x"}`))
+	f.Fuzz(func(t *testing.T, elems []byte) {
+		body := append(append([]byte(`{"Records":[`), elems...), "]}"...)
+		if bytes.Count(body, []byte("["))+bytes.Count(body, []byte("{")) > maxDepth-10 {
+			return // the depth limit counts from the element here, from the file in jsontext
+		}
+		want := true
+		d := jsontext.NewDecoder(bytes.NewReader(body), decOpts...)
+		for {
+			if _, err := d.ReadValue(); err != nil {
+				want = err == io.EOF
+				break
+			}
+		}
+		// Malformed JSON ends a Records file (a *keytrail.FileError) or, in
+		// a file read as NDJSON, rejects a line.
+		r := NewReader(bytes.NewReader(body), "fuzz")
+		var ev keytrail.Event
+		malformed := false
+		for n := 0; n <= len(body); n++ {
+			err := r.Next(&ev)
+			if err == io.EOF {
+				break
+			}
+			if err != nil && (strings.Contains(err.Error(), "not CloudTrail JSON") || strings.Contains(err.Error(), "not a CloudTrail file")) {
+				return // not the shape of a CloudTrail file: the reader stops there
+			}
+			if err != nil && strings.Contains(err.Error(), "malformed JSON") {
+				malformed = true
+			}
+		}
+		if malformed == want {
+			t.Fatalf("%.200q: reader finds malformed JSON: %v; jsontext finds it valid: %v", body, malformed, want)
+		}
+	})
 }

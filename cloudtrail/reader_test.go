@@ -572,3 +572,73 @@ func (r *repeatReader) Read(p []byte) (int, error) {
 	r.pos += k
 	return k, nil
 }
+
+// TestReader_BufferBoundaries reads Records files larger than the reader's
+// buffer through a source that returns a few bytes at a time: records that
+// straddle a refill, a record larger than the buffer, and errors past the
+// first buffer, whose offsets must be the file's.
+func TestReader_BufferBoundaries(t *testing.T) {
+	record := func(i int, params string) string {
+		return fmt.Sprintf(`{"eventVersion":"1.08","eventTime":"2026-04-24T01:00:00Z","eventName":"E%d","eventID":"%d","requestParameters":{"p":"%s"}}`, i, i, params)
+	}
+	build := func(n int, big int) string {
+		var b strings.Builder
+		b.WriteString(`{"Records":[`)
+		for i := range n {
+			if i > 0 {
+				b.WriteString(",\n ")
+			}
+			p := "x"
+			if i == n/2 {
+				p = strings.Repeat(`\"y`, big/3) // escapes all the way
+			}
+			b.WriteString(record(i, p))
+		}
+		b.WriteString("]}")
+		return b.String()
+	}
+	body := build(20000, 3<<20)
+	evs, errs, _ := readAll(t, &chunkReader{s: body, n: 1000}, "big.json")
+	if len(errs) != 0 || len(evs) != 20000 {
+		t.Fatalf("got %d events and errors %v, want 20000 and none", len(evs), errs)
+	}
+	for i, ev := range evs {
+		if ev.EventName.String != fmt.Sprintf("E%d", i) {
+			t.Fatalf("event %d is %q", i, ev.EventName.String)
+		}
+	}
+	if got, want := evs[10000].RequestParameters.String, `{"p":"`+strings.Repeat(`\"y`, (3<<20)/3)+`"}`; got != want {
+		t.Errorf("large parameters: %d bytes beginning %.20q, want %d bytes", len(got), got, len(want))
+	}
+
+	// A syntax error far into the file: its offset is the file's.
+	bad := strings.Replace(body, `"eventName":"E15000"`, `"eventName" "E15000"`, 1)
+	at := strings.Index(bad, `"eventName" "E15000"`) + len(`"eventName" `)
+	evs, errs, _ = readAll(t, &chunkReader{s: bad, n: 777}, "bad.json")
+	if len(evs) != 15000 || len(errs) != 1 || !strings.Contains(errs[0].Error(), fmt.Sprintf("bad.json: byte %d: malformed JSON: invalid character '\"' after object name", at)) {
+		t.Errorf("got %d events and errors %v, want 15000 and malformed JSON at byte %d", len(evs), errs, at)
+	}
+
+	// Cut inside the large record: the events before it, and the end of
+	// the data as the offset.
+	cut := body[:strings.Index(body, `"E10000"`)+(2<<20)]
+	evs, errs, _ = readAll(t, &chunkReader{s: cut, n: 4096}, "cut.json")
+	if len(evs) != 10000 || len(errs) != 1 || !strings.Contains(errs[0].Error(), fmt.Sprintf("cut.json: byte %d: malformed JSON: unexpected end of data", len(cut))) {
+		t.Errorf("got %d events and errors %v, want 10000 and a truncation at byte %d", len(evs), errs, len(cut))
+	}
+}
+
+// chunkReader returns s at most n bytes per Read.
+type chunkReader struct {
+	s string
+	n int
+}
+
+func (c *chunkReader) Read(p []byte) (int, error) {
+	if len(c.s) == 0 {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[k:]
+	return k, nil
+}

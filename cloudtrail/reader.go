@@ -35,8 +35,9 @@ func (k Kind) String() string {
 	return [...]string{"unknown", "records", "event", "ndjson", "cloudwatch", "eventbridge", "digest", "empty"}[k]
 }
 
-// maxValue bounds a single JSON value other than a streamed Records array (an
-// event, a line, an envelope) so that a hostile file cannot take all memory.
+// maxValue bounds a single JSON value (an element of a streamed Records
+// array, an event, a line, an envelope; not the array) so that a hostile
+// file cannot take all memory.
 // CloudTrail records are at most a few hundred KB and CloudWatch Logs events
 // at most 1 MiB.
 const maxValue = 64 << 20

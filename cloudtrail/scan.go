@@ -201,16 +201,10 @@ func (s *scanner) ReadValue() ([]byte, error) {
 		end, err = checkString(s.b, start)
 	case '{', '[':
 		end, s.spaced, err = checkValueWS(s.b, start, false)
-	case 't':
-		end, err = checkLiteral(s.b, start, "true")
-	case 'f':
-		end, err = checkLiteral(s.b, start, "false")
-	case 'n':
-		end, err = checkLiteral(s.b, start, "null")
 	default:
-		// A number, or not a value. Unless the scanner is inside an object
-		// or array, the input ends with the value.
-		end, _, err = checkValueWS(s.b, start, len(s.stack) == 0)
+		// Unless the scanner is inside an object or array, the input ends
+		// with the value.
+		end, err = checkScalar(s.b, start, len(s.stack) == 0)
 	}
 	if err != nil {
 		return nil, s.fail(err)

@@ -28,7 +28,15 @@ func checkValueWS(b []byte, i int, atEOF bool) (end int, spaced bool, err error)
 	var stackBuf [32]byte
 	stack := stackBuf[:0] // '{' or '[' per open container
 	i = skipWS(b, i)
+	name := false // a member name comes before the value
 	for {
+		if name {
+			j, sp, err := checkName(b, i)
+			if err != nil {
+				return 0, false, err
+			}
+			i, spaced, name = j, spaced || sp, false
+		}
 		// A value starts at b[i].
 		if i >= len(b) {
 			return 0, false, errIncomplete
@@ -58,37 +66,10 @@ func checkValueWS(b []byte, i int, atEOF bool) (end int, spaced bool, err error)
 				i++
 				break
 			}
-			if c == '{' {
-				j, sp, err := checkName(b, i)
-				if err != nil {
-					return 0, false, err
-				}
-				i, spaced = j, spaced || sp
-			}
+			name = c == '{'
 			continue
-		case 't':
-			j, err := checkLiteral(b, i, "true")
-			if err != nil {
-				return 0, false, err
-			}
-			i = j
-		case 'f':
-			j, err := checkLiteral(b, i, "false")
-			if err != nil {
-				return 0, false, err
-			}
-			i = j
-		case 'n':
-			j, err := checkLiteral(b, i, "null")
-			if err != nil {
-				return 0, false, err
-			}
-			i = j
 		default:
-			if c != '-' && (c < '0' || c > '9') {
-				return 0, false, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(c))}
-			}
-			j, err := checkNumber(b, i, atEOF || len(stack) > 0)
+			j, err := checkScalar(b, i, atEOF || len(stack) > 0)
 			if err != nil {
 				return 0, false, err
 			}
@@ -122,13 +103,7 @@ func checkValueWS(b []byte, i int, atEOF bool) (end int, spaced bool, err error)
 			} else {
 				i = j
 			}
-			if open == '{' {
-				j, sp, err := checkName(b, i)
-				if err != nil {
-					return 0, false, err
-				}
-				i, spaced = j, spaced || sp
-			}
+			name = open == '{'
 			break
 		}
 	}
@@ -234,6 +209,22 @@ func checkString(b []byte, i int) (int, error) {
 
 func isHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+// checkScalar checks the literal or number at b[i]; complete as for
+// checkNumber.
+func checkScalar(b []byte, i int, complete bool) (int, error) {
+	switch c := b[i]; {
+	case c == 't':
+		return checkLiteral(b, i, "true")
+	case c == 'f':
+		return checkLiteral(b, i, "false")
+	case c == 'n':
+		return checkLiteral(b, i, "null")
+	case c == '-' || c >= '0' && c <= '9':
+		return checkNumber(b, i, complete)
+	}
+	return 0, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(b[i]))}
 }
 
 // checkLiteral checks that b[i:] starts with lit.

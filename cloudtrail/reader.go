@@ -563,7 +563,7 @@ func problemOf(v []byte) string {
 	if ok, problem := validJSON(v); !ok {
 		return problem
 	}
-	return "not what a CloudTrail event holds"
+	return "a value the decoder could not read"
 }
 
 // kindName names a JSON kind with its article, for messages.

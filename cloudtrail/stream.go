@@ -30,9 +30,15 @@ func (e *streamError) Error() string { return fmt.Sprintf("byte %d: malformed JS
 // buffer in front of it, so that reads mostly bypass that buffer.
 const streamBuf = 512 << 10
 
-// reset makes s read r, whose first byte is at file offset base.
+// reset makes s read r, whose first byte is at file offset base. A buffer
+// that a large value grew is let go, so that one such file does not hold
+// memory for the rest.
 func (s *stream) reset(r io.Reader, base int64) {
-	*s = stream{r: r, buf: s.buf[:0], base: base}
+	buf := s.buf[:0]
+	if cap(buf) > streamBuf {
+		buf = nil
+	}
+	*s = stream{r: r, buf: buf, base: base}
 }
 
 func (s *stream) offset() int64 { return s.base + int64(s.pos) }

@@ -55,8 +55,7 @@ type Reader struct {
 	started   bool
 	done      bool
 	inRecords bool // st is inside a streamed Records array
-	elems     int  // elements of the Records array read so far
-	comma     bool // a comma after the last element was read
+	afterElem bool // an element of it was read: ',' or ']' comes next
 
 	ndjson  bool
 	line    int64 // NDJSON: number of the line last read
@@ -243,7 +242,7 @@ func (r *Reader) readTopValue() error {
 		}
 		if c == '[' {
 			r.st.pos++
-			r.inRecords, r.elems, r.comma = true, 0, false
+			r.inRecords, r.afterElem = true, false
 			return nil
 		}
 		v, err := r.st.value()
@@ -288,11 +287,12 @@ func (r *Reader) nextRecord(ev *keytrail.Event) error {
 	if err != nil {
 		return err
 	}
-	if r.elems > 0 && !r.comma {
+	comma := false
+	if r.afterElem {
 		switch c {
 		case ',':
 			r.st.pos++
-			r.comma = true
+			comma = true
 			if c, err = r.st.next(); err != nil {
 				return err
 			}
@@ -301,7 +301,7 @@ func (r *Reader) nextRecord(ev *keytrail.Event) error {
 			return r.st.unexpected(c, "after array element (expecting ',' or ']')")
 		}
 	}
-	if c == ']' && !r.comma {
+	if c == ']' && !comma { // not after a comma: the end
 		r.st.pos++
 		r.inRecords = false
 		if err := r.closeTop(); err != nil {
@@ -309,8 +309,7 @@ func (r *Reader) nextRecord(ev *keytrail.Event) error {
 		}
 		return r.next(ev)
 	}
-	r.elems++
-	r.comma = false
+	r.afterElem = true
 	off := r.st.offset()
 	if c == '{' {
 		// Decode the record where it lies in the read buffer, checking its

@@ -61,41 +61,37 @@ func (s *scanner) next() byte {
 		return 0
 	}
 	i := skipWS(s.b, s.i)
+	if i < len(s.b) {
+		switch s.state {
+		case wantColon:
+			if s.b[i] != ':' {
+				s.failf(i, "invalid character %s after object name (expecting ':')", quoteChar(s.b[i]))
+				return 0
+			}
+			s.state = wantValue
+			i = skipWS(s.b, i+1)
+		case wantSepOrClose:
+			open := s.stack[len(s.stack)-1]
+			switch c := s.b[i]; {
+			case c == ',':
+				s.state = wantValue
+				if open == '{' {
+					s.state = wantName
+				}
+				i = skipWS(s.b, i+1)
+			case c == open+2: // the closing bracket, for ReadToken
+			case open == '{':
+				s.failf(i, "invalid character %s after object value (expecting ',' or '}')", quoteChar(c))
+				return 0
+			default:
+				s.failf(i, "invalid character %s after array element (expecting ',' or ']')", quoteChar(c))
+				return 0
+			}
+		}
+	}
 	if i >= len(s.b) {
 		s.fail(errIncomplete)
 		return 0
-	}
-	switch s.state {
-	case wantColon:
-		if s.b[i] != ':' {
-			s.failf(i, "invalid character %s after object name (expecting ':')", quoteChar(s.b[i]))
-			return 0
-		}
-		s.state = wantValue
-		if i = skipWS(s.b, i+1); i >= len(s.b) {
-			s.fail(errIncomplete)
-			return 0
-		}
-	case wantSepOrClose:
-		open := s.stack[len(s.stack)-1]
-		switch c := s.b[i]; {
-		case c == ',':
-			s.state = wantValue
-			if open == '{' {
-				s.state = wantName
-			}
-			if i = skipWS(s.b, i+1); i >= len(s.b) {
-				s.fail(errIncomplete)
-				return 0
-			}
-		case c == open+2: // the closing bracket, for ReadToken
-		case open == '{':
-			s.failf(i, "invalid character %s after object value (expecting ',' or '}')", quoteChar(c))
-			return 0
-		default:
-			s.failf(i, "invalid character %s after array element (expecting ',' or ']')", quoteChar(c))
-			return 0
-		}
 	}
 	s.i = i
 	return s.b[i]

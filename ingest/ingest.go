@@ -45,7 +45,10 @@ type Options struct {
 	Inputs []Input
 	Range  keytrail.TimeRange
 	// Slack is how late a log may be delivered after the records it holds;
-	// objects dated up to Slack after the range are read. Default 2h.
+	// objects dated up to Slack after the range are read. Default
+	// DefaultSlack. When records of the range turn up in objects delivered
+	// in the second half of that window, more may lie beyond it: the
+	// summary warns.
 	Slack time.Duration
 	// Workers parse objects concurrently; default GOMAXPROCS.
 	Workers int
@@ -67,6 +70,12 @@ type Options struct {
 	// Wait is called when another process holds the store's lock.
 	Wait func(holder string)
 }
+
+// DefaultSlack is how late logs are assumed to be delivered, at most, after
+// the records they hold: CloudTrail delivers within minutes, "not
+// guaranteed", and S3 access-log records arrive "within a few hours" (AWS's
+// documentation of each).
+const DefaultSlack = 6 * time.Hour
 
 // Summary reports what an ingest did.
 type Summary struct {
@@ -112,7 +121,7 @@ type job struct {
 func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	start := time.Now()
 	if opts.Slack == 0 {
-		opts.Slack = 2 * time.Hour
+		opts.Slack = DefaultSlack
 	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
@@ -170,6 +179,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 		if cerr := st.Checkpoint(m); err == nil {
 			err = cerr
 		}
+	}
+	if err == nil {
+		// Files merged away while a reader was reading them are removed
+		// now, if it is done.
+		_, err = st.Recover(m)
+	}
+	if late := w.latest; late.key != "" && late.after > opts.Slack/2 {
+		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
+			"records of the range were still arriving %s after its end (%s): objects delivered more than --slack %s after it were not read and may hold more; run again with --slack %s to read them (what is stored is not read again)",
+			human(late.after), late.key, human(opts.Slack), human(2*opts.Slack)))
 	}
 	sum.StoreBytes = storeBytes(m) - w.bytesBefore
 	sum.Elapsed = time.Since(start)
@@ -265,6 +284,40 @@ type run struct {
 	mu          sync.Mutex // guards m, touched and commits
 	touched     map[store.Partition]bool
 	bytesBefore int64
+	latest      lateObject // guarded by sumMu
+}
+
+// human formats a duration of minutes or more as people write it: 5h46m,
+// 12h, 30m.
+func human(d time.Duration) string {
+	s := d.Round(time.Minute).String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+// lateObject is the object delivered latest after the range's end that
+// held records of the range: key, and how long after the end.
+type lateObject struct {
+	key   string
+	after time.Duration
+}
+
+// noteLate remembers an object that held records of the range if it was
+// delivered later after the range's end than any before it. Only delivery
+// times count: a key dated by its records' day tells nothing of lateness.
+func (w *run) noteLate(o keytrail.Object, rows int64) {
+	end, d := w.opts.Range.To, o.Loc.Date
+	if rows == 0 || end.IsZero() || o.Loc.EventDate || !d.After(end) {
+		return
+	}
+	w.sumMu.Lock()
+	defer w.sumMu.Unlock()
+	if after := d.Sub(end); after > w.latest.after {
+		w.latest = lateObject{key: o.Key, after: after}
+	}
 }
 
 func (w *run) touchedList() []store.Partition {
@@ -610,6 +663,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		entry.Quarantine = q.rel
 	}
 	progress(true)
+	w.noteLate(j.obj, stored)
 	w.sumMu.Lock()
 	w.sum.Files++
 	w.sum.Bytes += j.obj.Size

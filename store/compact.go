@@ -22,7 +22,8 @@ const (
 
 // Compact merges the small files of each given partition that has
 // compactMinFiles or more of them into one file, commits the
-// swap in one manifest delta and removes the merged files. A partition thus
+// swap in one manifest delta and removes the merged files (unless a reader
+// may be reading them: then the next Recover does). A partition thus
 // keeps a handful of files however often it is fed, and a bulk ingest,
 // which writes each partition in one or two files, costs no rewrite.
 // Requires the writer lock. Returns the number of files merged away.
@@ -63,9 +64,11 @@ func (s *Store) Compact(ctx context.Context, m *Manifest, parts []Partition) (in
 		if err := s.Commit(m, d); err != nil {
 			return merged, err
 		}
-		for _, f := range small {
-			os.Remove(s.path(f.Path))
-		}
+		s.unread(func() {
+			for _, f := range small {
+				os.Remove(s.path(f.Path))
+			}
+		})
 		merged += len(small)
 	}
 	return merged, nil

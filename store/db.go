@@ -23,7 +23,8 @@ type DB struct {
 	db        *sql.DB
 	connector *duckdb.Connector
 	Manifest  *Manifest
-	Dir       string // the store's directory
+	Dir       string   // the store's directory
+	readers   *os.File // the shared lock that keeps the manifest's files in place
 }
 
 // DBOptions tune a session.
@@ -38,8 +39,23 @@ type DBOptions struct {
 	WritablePath string
 }
 
-// OpenDB opens a DuckDB session with the store's views.
+// OpenDB opens a DuckDB session with the store's views. Until Close, the
+// files they read stay in place, whatever ingests commit meanwhile.
 func (s *Store) OpenDB(ctx context.Context, opts DBOptions) (*DB, error) {
+	readers, err := s.readLock()
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.openDB(ctx, opts)
+	if err != nil {
+		readers.Close()
+		return nil, err
+	}
+	d.readers = readers
+	return d, nil
+}
+
+func (s *Store) openDB(ctx context.Context, opts DBOptions) (*DB, error) {
 	m, err := s.Manifest()
 	if err != nil {
 		return nil, err
@@ -103,6 +119,7 @@ func (d *DB) Close() error {
 	err := d.Conn.Close()
 	d.db.Close()
 	d.connector.Close()
+	d.readers.Close() // releases the lock; nil when there was none
 	return err
 }
 

@@ -335,7 +335,7 @@ func (s *Store) Commit(m *Manifest, d *Delta) error {
 }
 
 // Checkpoint writes m whole and removes the deltas and checkpoints before
-// it. Requires the writer lock.
+// it (see pruneManifest). Requires the writer lock.
 func (s *Store) Checkpoint(m *Manifest) error {
 	b, err := json.Marshal(m)
 	if err != nil {
@@ -344,15 +344,32 @@ func (s *Store) Checkpoint(m *Manifest) error {
 	if err := s.writeAtomic(filepath.Join(manifestDir, seqName(m.Seq)+".checkpoint.json"), b); err != nil {
 		return fmt.Errorf("cannot write a manifest checkpoint: %w", err)
 	}
-	entries, _ := os.ReadDir(s.path(manifestDir))
+	s.unread(s.pruneManifest)
+	return nil
+}
+
+// pruneManifest removes the checkpoints and deltas that the newest
+// checkpoint replaces. A reader lists the manifest folder and then reads
+// what it listed, so this runs only when no reader holds the store open;
+// entries left behind are ignored by Manifest and removed by a later call.
+func (s *Store) pruneManifest() {
+	dir := s.path(manifestDir)
+	entries, _ := os.ReadDir(dir)
+	newest := int64(-1)
 	for _, e := range entries {
-		name := e.Name()
-		seq, _, _ := strings.Cut(name, ".")
-		if n, err := strconv.ParseInt(seq, 10, 64); err == nil && (n < m.Seq || (n == m.Seq && !strings.HasSuffix(name, ".checkpoint.json"))) {
-			os.Remove(filepath.Join(s.path(manifestDir), name))
+		if seq, ok := strings.CutSuffix(e.Name(), ".checkpoint.json"); ok {
+			if n, err := strconv.ParseInt(seq, 10, 64); err == nil && n > newest {
+				newest = n
+			}
 		}
 	}
-	return nil
+	for _, e := range entries {
+		name := e.Name()
+		n, err := strconv.ParseInt(strings.SplitN(name, ".", 2)[0], 10, 64)
+		if err == nil && (n < newest || (n == newest && !strings.HasSuffix(name, ".checkpoint.json"))) {
+			os.Remove(filepath.Join(dir, name))
+		}
+	}
 }
 
 // writeAtomic writes data to the store-relative path rel through a
@@ -381,46 +398,67 @@ func (s *Store) writeAtomic(rel string, data []byte) error {
 	return syncDir(filepath.Dir(dst))
 }
 
-// Recover removes what an interrupted writer left: temporary files, Parquet
-// files that no committed manifest entry names, and empty partition
-// folders. Requires the writer lock. Returns the number of files removed.
+// Recover removes what earlier writers left: temporary files, Parquet
+// files that no committed manifest entry names (uncommitted, or merged away
+// while a reader read them), empty partition folders and superseded
+// manifest entries. It removes nothing while a reader holds the store open
+// (DuckDB's spill files are in the temporary folder too): the leftovers are
+// never read and wait for the next call. Requires the writer lock. Returns
+// the number of files removed.
 func (s *Store) Recover(m *Manifest) (int, error) {
 	removed := 0
-	tmp := s.path(tmpDir)
-	entries, _ := os.ReadDir(tmp)
-	for _, e := range entries {
-		if os.RemoveAll(filepath.Join(tmp, e.Name())) == nil {
-			removed++
-		}
-	}
-	for _, table := range Tables {
-		root := s.path(table)
-		var dirs []string
-		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, fs.ErrNotExist) {
-					return nil
-				}
-				return err
+	var err error
+	s.unread(func() {
+		s.pruneManifest()
+		tmp := s.path(tmpDir)
+		entries, _ := os.ReadDir(tmp)
+		for _, e := range entries {
+			if os.RemoveAll(filepath.Join(tmp, e.Name())) == nil {
+				removed++
 			}
-			if d.IsDir() {
-				dirs = append(dirs, p)
+		}
+		for _, table := range Tables {
+			var n int
+			n, err = s.removeUnnamed(table, m)
+			removed += n
+			if err != nil {
+				return
+			}
+		}
+	})
+	return removed, err
+}
+
+// removeUnnamed removes the files under a table's folder that m does not
+// name, and the folders left empty.
+func (s *Store) removeUnnamed(table string, m *Manifest) (int, error) {
+	removed := 0
+	root := s.path(table)
+	var dirs []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
 				return nil
 			}
-			rel, _ := filepath.Rel(s.Dir, p)
-			if _, live := m.Files[filepath.ToSlash(rel)]; !live {
-				if os.Remove(p) == nil {
-					removed++
-				}
-			}
+			return err
+		}
+		if d.IsDir() {
+			dirs = append(dirs, p)
 			return nil
-		})
-		if err != nil {
-			return removed, fmt.Errorf("cannot clean the store: %w", err)
 		}
-		for i := len(dirs) - 1; i >= 0; i-- {
-			os.Remove(dirs[i]) // only succeeds when empty
+		rel, _ := filepath.Rel(s.Dir, p)
+		if _, live := m.Files[filepath.ToSlash(rel)]; !live {
+			if os.Remove(p) == nil {
+				removed++
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("cannot clean the store: %w", err)
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		os.Remove(dirs[i]) // only succeeds when empty
 	}
 	return removed, nil
 }

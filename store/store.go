@@ -10,11 +10,18 @@
 //	_manifest/<seq>.json, <seq>.checkpoint.json   what the store holds (see Manifest)
 //	_tmp/                                      files being written
 //	.lock                                      held by the one process writing
+//	.readers                                   shared by the processes reading
 //
 // The manifest is the truth: a Parquet file is part of the store only once
 // a committed manifest entry names it, and readers read only the files it
 // names, so a writer killed at any moment leaves a store that reads as it
 // was before the uncommitted work. The next writer removes the leftovers.
+//
+// A reader reads the files its manifest named for as long as its session
+// lasts, while ingests go on committing: a writer removes a file that left
+// the manifest (merged by compaction), a superseded manifest entry or a
+// leftover only when no reader holds the store open; otherwise they stay,
+// unread, for a later ingest to remove.
 package store
 
 import (
@@ -127,6 +134,7 @@ const (
 	tmpDir        = "_tmp"
 	quarantineDir = "quarantine"
 	lockFile      = ".lock"
+	readersFile   = ".readers"
 )
 
 // Lock takes the store's writer lock, waiting while another process holds
@@ -181,6 +189,53 @@ func (s *Store) Unlock() {
 		syscall.Flock(int(s.lock.Fd()), syscall.LOCK_UN)
 		s.lock.Close()
 		s.lock = nil
+	}
+}
+
+// readLock takes a shared lock on the store that lasts until the returned
+// file is closed: while any reader holds it, writers remove nothing a
+// reader may read (see unread). A store that cannot be written and has no
+// readers file is read without the lock (nothing can change it); the
+// returned file is nil then.
+func (s *Store) readLock() (*os.File, error) {
+	path := filepath.Join(s.Dir, readersFile)
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		if f, err = os.Open(path); err != nil {
+			return nil, nil
+		}
+	}
+	if err := flock(f, syscall.LOCK_SH); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock the store %s for reading: %w", s.Dir, err)
+	}
+	return f, nil
+}
+
+// unread runs remove, which deletes files a reader may be reading, only if
+// no reader holds the store open, keeping readers out while it runs. It
+// reports whether remove ran; when it did not, what it would remove stays
+// for a later writer (Recover).
+func (s *Store) unread(remove func()) bool {
+	f, err := os.OpenFile(filepath.Join(s.Dir, readersFile), os.O_RDONLY|os.O_CREATE, 0o644)
+	if err != nil {
+		return false
+	}
+	defer f.Close() // closing releases the lock
+	if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) != nil {
+		return false
+	}
+	remove()
+	return true
+}
+
+// flock is syscall.Flock, retried when a signal interrupts it.
+func flock(f *os.File, how int) error {
+	for {
+		err := syscall.Flock(int(f.Fd()), how)
+		if !errors.Is(err, syscall.EINTR) {
+			return err
+		}
 	}
 }
 

@@ -61,8 +61,9 @@ Only what is new is read: objects already in the store (same key and size) are
 skipped, and with --from/--to only the objects whose key layout (AWSLogs/…/YYYY/MM/DD,
 access-log date prefixes) can hold those days are read; rows are then kept by
 their own time. --from and --to are inclusive UTC dates (2026-04-24) or RFC 3339
-instants. Logs are delivered late, so objects dated up to --slack after --to are
-read too.
+instants. Logs are delivered late, so objects dated up to --slack (6h) after --to
+are read too; if records of the range still turn up late in that window, the
+summary says so and how to read further.
 
 Records that cannot be read are counted, kept in the store's quarantine folder
 with their source and reason, and summarised at the end; --strict makes them an
@@ -101,7 +102,7 @@ EXIT STATUS
 	f.BoolVar(&opts.Strict, "strict", false, "exit with an error when any record is rejected")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "list what would be read, and read nothing")
 	f.BoolVar(&opts.NoCompact, "no-compact", false, "do not merge small Parquet files after ingesting")
-	f.DurationVar(&opts.Slack, "slack", 2*time.Hour, "how late logs may be delivered after their records")
+	f.DurationVar(&opts.Slack, "slack", ingest.DefaultSlack, "how late logs may be delivered after their records")
 	f.IntVar(&opts.Workers, "workers", 0, "objects parsed at once (default: one per CPU)")
 	f.StringVar(&opts.Format, "format", "text", "summary format: text or json")
 	f.Int64Var(&opts.FlushBytes, "flush-bytes", 0, "bytes a worker buffers before writing Parquet (for tests)")

@@ -184,6 +184,10 @@ func TestIngest_Compaction(t *testing.T) {
 	day0 := sum.CloudTrail.First.UTC().Truncate(24 * time.Hour)
 	sources := []string{"--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs")}
 	compacted := 0.0
+	// A reader opened after the first run reads that run's files to the end
+	// while the others merge them away: it holds the store open.
+	var reader *store.DB
+	var readerRows int64
 	for i := 0; i < 9; i++ {
 		from, to := day0.Add(time.Duration(2*i)*time.Hour), day0.Add(time.Duration(2*i+2)*time.Hour-time.Second)
 		s, errOut, code := ingestJSON(t, append(sources, "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339))...)
@@ -191,12 +195,20 @@ func TestIngest_Compaction(t *testing.T) {
 			t.Fatalf("run %d: exit %d: %s", i, code, errOut)
 		}
 		compacted += s["files_compacted"].(float64)
-	}
-	if _, errOut, code := ingestJSON(t, sources...); code != 0 {
-		t.Fatalf("last run: exit %d: %s", code, errOut)
+		if i == 0 {
+			reader, readerRows = openReader(t, st)
+		}
 	}
 	if compacted == 0 {
 		t.Error("nine runs into one day compacted no file")
+	}
+	var n int64
+	if err := reader.QueryRowContext(context.Background(), "SELECT count(*) FROM cloudtrail_logs").Scan(&n); err != nil || n != readerRows {
+		t.Errorf("a session opened before compaction read %d rows (%v), it saw %d when it opened", n, err, readerRows)
+	}
+	reader.Close()
+	if _, errOut, code := ingestJSON(t, sources...); code != 0 {
+		t.Fatalf("last run: exit %d: %s", code, errOut)
 	}
 	s, err := store.Open(st)
 	if err != nil {
@@ -205,6 +217,15 @@ func TestIngest_Compaction(t *testing.T) {
 	m, err := s.Manifest()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// With the reader gone, the last run removed what it kept in place.
+	parquet, _ := filepath.Glob(filepath.Join(st, "*", "*", "date=*", "*.parquet"))
+	more, _ := filepath.Glob(filepath.Join(st, "*", "date=*", "*.parquet"))
+	if parquet = append(parquet, more...); len(parquet) != len(m.Files) {
+		t.Errorf("%d Parquet files in the store, the manifest names %d", len(parquet), len(m.Files))
+	}
+	if entries, _ := os.ReadDir(filepath.Join(st, "_manifest")); len(entries) != 1 {
+		t.Errorf("manifest folder holds %d entries after a checkpoint with no reader, want 1", len(entries))
 	}
 	perTable := map[string]int{}
 	for _, f := range m.Files {
@@ -222,6 +243,25 @@ func TestIngest_Compaction(t *testing.T) {
 	}
 	wantSample(t, st, sum, "after compaction")
 	indexMatchesScan(t, st, [][]string{{"investigate", "key", gen.IncidentKey}, {"investigate", "ip", gen.IncidentIP}})
+}
+
+// openReader opens a read-only session on the store and counts its
+// CloudTrail rows; the caller closes it.
+func openReader(t *testing.T, dir string) (*store.DB, int64) {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := st.OpenDB(context.Background(), store.DBOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM cloudtrail_logs").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("a new session read %d rows: %v", n, err)
+	}
+	return db, n
 }
 
 func sampleConfig(t *testing.T) gen.Config {
@@ -362,5 +402,56 @@ func TestIngest_Concurrent(t *testing.T) {
 	}
 	if ct, ctd, _, _ := counts(t, st); ct != int64(sum.CloudTrail.Records) || ctd != ct {
 		t.Errorf("%d events (%d distinct), want %d", ct, ctd, sum.CloudTrail.Records)
+	}
+}
+
+// TestIngest_LateDelivery: a day's records delivered on time, 4 hours late
+// and 9 hours late, in AWS's key layout. The default slack reads the 4-hour
+// file and warns that the range's records were still arriving late in it;
+// a run with the slack the warning names reads the 9-hour file too, and
+// only it.
+func TestIngest_LateDelivery(t *testing.T) {
+	dir := t.TempDir()
+	write := func(delivered string, times ...string) {
+		d, err := time.Parse("20060102T1504Z", delivered)
+		if err != nil {
+			t.Fatal(err)
+		}
+		folder := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", d.Format("2006/01/02"))
+		os.MkdirAll(folder, 0o755)
+		var recs []string
+		for i, ts := range times {
+			recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventSource":"sts.amazonaws.com","eventName":"GetCallerIdentity","awsRegion":"us-east-1","eventID":"%s-%d"}`, ts, delivered, i))
+		}
+		name := "111122223333_CloudTrail_us-east-1_" + delivered + "_abcdefghijklmnop.json.gz"
+		os.WriteFile(filepath.Join(folder, name), gzipBytes(t, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`)), 0o644)
+	}
+	write("20260424T1205Z", "2026-04-24T12:00:00Z", "2026-04-24T12:01:00Z")
+	write("20260425T0005Z", "2026-04-24T23:58:00Z", "2026-04-25T00:01:00Z")
+	write("20260425T0400Z", "2026-04-24T23:59:00Z", "2026-04-25T03:55:00Z") // 4 hours late
+	write("20260425T0900Z", "2026-04-24T23:59:30Z", "2026-04-25T08:55:00Z") // 9 hours late
+	write("20260426T0100Z", "2026-04-26T00:55:00Z")                         // never read for the 24th
+	st := t.TempDir()
+	args := []string{"--store", st, "--cloudtrail", dir, "--from", "2026-04-24", "--to", "2026-04-24"}
+	s, errOut, code := ingestJSON(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := s["records_stored"].(float64); got != 4 {
+		t.Errorf("default slack stored %v records of the 24th, want 4 (the 9-hour-late one is past it)", got)
+	}
+	warnings := fmt.Sprint(s["warnings"])
+	if !strings.Contains(warnings, "still arriving 4h after its end") || !strings.Contains(warnings, "20260425T0400Z") || !strings.Contains(warnings, "--slack 12h") {
+		t.Errorf("warnings %s, want the 4-hour-late file and --slack 12h", warnings)
+	}
+	s, errOut, code = ingestJSON(t, append(args, "--slack", "12h")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got, read := s["records_stored"].(float64), s["objects_read"].(float64); got != 1 || read != 1 {
+		t.Errorf("--slack 12h stored %v records from %v objects, want the one record of the 9-hour-late file", got, read)
+	}
+	if ct, distinct, _, _ := counts(t, st); ct != 5 || distinct != 5 {
+		t.Errorf("store holds %d events (%d distinct), want the 24th's 5", ct, distinct)
 	}
 }

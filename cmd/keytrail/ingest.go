@@ -292,6 +292,7 @@ func (p *barProgress) Start(files int, bytes int64) {
 	p.bar = progressbar.NewOptions64(bytes,
 		progressbar.OptionSetWriter(p.ios.Err),
 		progressbar.OptionShowBytes(true),
+		progressbar.OptionShowCount(),
 		progressbar.OptionSetWidth(24),
 		progressbar.OptionThrottle(200*time.Millisecond),
 		progressbar.OptionShowElapsedTimeOnFinish(),

@@ -72,8 +72,8 @@ type Config struct {
 	Accounts []string
 	// Regions are the regions the trail logs in every account.
 	Regions []string
-	// OrgID, when set (o-…), makes the trail an organization trail: keys are
-	// AWSLogs/<OrgID>/<account>/CloudTrail/….
+	// OrgID, when set, makes the trail an organization trail: keys are
+	// AWSLogs/<OrgID>/<account>/CloudTrail/…. See ValidOrgID.
 	OrgID string
 	// Incident adds the demo incident story (see the Incident* constants).
 	// It adds IncidentAccount and IncidentRegion when they are missing.
@@ -124,8 +124,11 @@ func (c Config) normalize() (Config, error) {
 	if c.Days <= 0 {
 		c.Days = 1
 	}
-	if c.CloudTrailEvents < 0 || c.AccessLogLines < 0 {
-		return c, fmt.Errorf("gen: negative event count")
+	if c.CloudTrailEvents < 0 {
+		return c, fmt.Errorf("gen: CloudTrailEvents %d is negative", c.CloudTrailEvents)
+	}
+	if c.AccessLogLines < 0 {
+		return c, fmt.Errorf("gen: AccessLogLines %d is negative", c.AccessLogLines)
 	}
 	if len(c.Accounts) == 0 {
 		c.Accounts = DefaultConfig().Accounts
@@ -159,8 +162,8 @@ func (c Config) normalize() (Config, error) {
 		}
 		seen[r] = true
 	}
-	if c.OrgID != "" && (len(c.OrgID) < 4 || c.OrgID[:2] != "o-") {
-		return c, fmt.Errorf("gen: organization id %q must look like o-xxxxxxxxxx", c.OrgID)
+	if c.OrgID != "" && !ValidOrgID(c.OrgID) {
+		return c, fmt.Errorf("gen: organization id %q is not o- and 10 to 32 lowercase letters or digits", c.OrgID)
 	}
 	if c.CloudTrailFileInterval <= 0 {
 		c.CloudTrailFileInterval = 5 * time.Minute
@@ -184,6 +187,20 @@ func (c Config) normalize() (Config, error) {
 		c.TrailName = "acme-trail"
 	}
 	return c, nil
+}
+
+// ValidOrgID reports whether id is an AWS Organizations ID: o- and 10 to 32
+// lowercase letters or digits (o-[a-z0-9]{10,32}).
+func ValidOrgID(id string) bool {
+	if len(id) < 12 || len(id) > 34 || id[:2] != "o-" {
+		return false
+	}
+	for i := 2; i < len(id); i++ {
+		if c := id[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func contains(xs []string, s string) bool {

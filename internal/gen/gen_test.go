@@ -952,7 +952,9 @@ func TestConfigErrors(t *testing.T) {
 		func(c *gen.Config) { c.Accounts = []string{"123"} },
 		func(c *gen.Config) { c.Accounts = []string{"111122223333", "111122223333"} },
 		func(c *gen.Config) { c.OrgID = "org" },
+		func(c *gen.Config) { c.OrgID = "o-bogus" },
 		func(c *gen.Config) { c.CloudTrailEvents = -1 },
+		func(c *gen.Config) { c.AccessLogLines = -1 },
 		func(c *gen.Config) { c.GzipLevel = 12 },
 		func(c *gen.Config) { c.AccessLogFileInterval = 7 * time.Minute },
 	} {
@@ -960,6 +962,26 @@ func TestConfigErrors(t *testing.T) {
 		mod(&cfg)
 		if _, err := gen.Generate(t.TempDir(), cfg); err == nil {
 			t.Errorf("no error for %+v", cfg)
+		}
+	}
+}
+
+func TestValidOrgID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"o-a1b2c3d4e5":                        true,
+		"o-exampleorgid":                      true,
+		"o-" + strings.Repeat("z9", 16):       true,
+		"":                                    false,
+		"bogus":                               false,
+		"o-":                                  false,
+		"o-a1b2c3d4e":                         false, // 9 characters
+		"o-A1B2C3D4E5":                        false,
+		"o-a1b2c3d4e5-":                       false,
+		"o-" + strings.Repeat("z9", 16) + "x": false, // 33 characters
+		"x-a1b2c3d4e5":                        false,
+	} {
+		if got := gen.ValidOrgID(id); got != want {
+			t.Errorf("ValidOrgID(%q) = %v, want %v", id, got, want)
 		}
 	}
 }

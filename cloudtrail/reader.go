@@ -66,6 +66,8 @@ type Reader struct {
 	queue []queued // events found in top, not yet decoded
 	qi    int
 	sc    scanner // over one event's bytes
+
+	last queued // where the event Next returned last lies (see Reject)
 }
 
 // queued is a raw event waiting to be decoded, with where it came from.
@@ -98,6 +100,13 @@ func (r *Reader) Reset(rd io.Reader, source string) {
 		source: source, br: r.br, sticky: r.sticky, d: r.d, st: stream{buf: r.st.buf[:0]},
 		top: r.top[:0], queue: r.queue[:0],
 	}
+}
+
+// Reject returns the rejection of the event the last successful Next
+// returned, for a caller that cannot use it: its bytes as written, line
+// (NDJSON) and offset, and reason.
+func (r *Reader) Reject(reason string) *keytrail.RecordError {
+	return &keytrail.RecordError{Source: r.source, Line: r.last.line, Offset: r.last.off, Reason: reason, Raw: clip(r.last.raw)}
 }
 
 // Kind returns the file's shape; KindUnknown before the first Next.
@@ -196,7 +205,14 @@ func (r *Reader) start() error {
 		return io.EOF
 	}
 	if len(t) > 0 && t[0] != '{' {
-		return fmt.Errorf("not CloudTrail JSON: the file starts with %q, not an object", firstRune(t))
+		// Lines of events after a bad first line are NDJSON, and only
+		// that line is rejected.
+		if !objectLineAfterFirst(t) {
+			return fmt.Errorf("not CloudTrail JSON: the file starts with %q, not an object", firstRune(t))
+		}
+		r.ndjson = true
+		r.kind = KindNDJSON
+		return nil
 	}
 	// One complete object on the first non-blank line and more after it:
 	// NDJSON, read line by line so that one bad line does not cost the rest.
@@ -210,6 +226,25 @@ func (r *Reader) start() error {
 	}
 	r.st.reset(r.br, r.nextOff)
 	return nil
+}
+
+// objectLineAfterFirst reports whether one of the few lines after the
+// first of b is a whole JSON object by itself.
+func objectLineAfterFirst(b []byte) bool {
+	_, b, _ = bytes.Cut(b, []byte("\n"))
+	for range 8 {
+		var line []byte
+		line, b, _ = bytes.Cut(b, []byte("\n"))
+		if line = bytes.TrimSpace(line); len(line) > 0 && line[0] == '{' {
+			if ok, _ := validJSON(line); ok {
+				return true
+			}
+		}
+		if len(b) == 0 {
+			return false
+		}
+	}
+	return false
 }
 
 // readTopValue reads the next top-level value of a non-NDJSON file: enters a
@@ -335,6 +370,7 @@ func (r *Reader) nextRecord(ev *keytrail.Event) error {
 			if !isEvent(ev) {
 				return &keytrail.RecordError{Source: r.source, Offset: off, Reason: notEvent, Raw: clip(raw)}
 			}
+			r.last = queued{raw: raw, off: off}
 			return nil
 		}
 	}
@@ -537,6 +573,7 @@ func (r *Reader) decodeQueued(q queued, ev *keytrail.Event) error {
 	if !isEvent(ev) {
 		return &keytrail.RecordError{Source: r.source, Line: q.line, Offset: q.off, Reason: notEvent, Raw: clip(q.raw)}
 	}
+	r.last = q
 	return nil
 }
 

@@ -45,10 +45,10 @@ type Options struct {
 	Inputs []Input
 	Range  keytrail.TimeRange
 	// Slack is how late a log may be delivered after the records it holds;
-	// objects dated up to Slack after the range are read. Default
-	// DefaultSlack. When records of the range turn up in objects delivered
-	// in the second half of that window, more may lie beyond it: the
-	// summary warns.
+	// objects dated up to Slack after the range are read (the CLI's default
+	// is DefaultSlack). When records of the range turn up in objects
+	// delivered in the second half of that window, more may lie beyond it:
+	// the summary warns.
 	Slack time.Duration
 	// Workers parse objects concurrently; default GOMAXPROCS.
 	Workers int
@@ -88,9 +88,14 @@ type Summary struct {
 	Bytes        int64         `json:"bytes_read"`
 	Records      int64         `json:"records_stored"`
 	OutOfRange   int64         `json:"records_outside_range"`
+	Already      int64         `json:"records_already_stored"` // read again for a wider range
 	Rejected     int64         `json:"records_rejected"`
 	FileErrors   []string      `json:"file_errors,omitempty"`
+	KnownPartial []string      `json:"stored_objects_not_read_in_full,omitempty"`
+	Twice        int           `json:"objects_listed_twice,omitempty"`
+	InStore      int           `json:"store_files_passed_over,omitempty"`
 	Skipped      []string      `json:"prefixes_not_listed,omitempty"`
+	SkippedHint  string        `json:"prefixes_not_listed_hint,omitempty"`
 	Changed      []string      `json:"changed_objects_skipped,omitempty"`
 	NotLogs      []string      `json:"not_logs_skipped,omitempty"`
 	Warnings     []string      `json:"warnings,omitempty"`
@@ -103,14 +108,16 @@ type Summary struct {
 	DryRunObject []string      `json:"dry_run_objects,omitempty"`
 }
 
-// Problems reports whether anything was rejected or could not be read.
+// Problems reports whether anything was rejected or could not be read,
+// in this run or (for the objects of the range) before.
 func (s *Summary) Problems() bool {
-	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.Skipped) > 0
+	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.KnownPartial) > 0 || len(s.Skipped) > 0
 }
 
 type job struct {
 	in   Input
 	obj  keytrail.Object
+	id   string // objectID
 	need []store.Span
 	prev *store.SourceEntry
 }
@@ -120,9 +127,6 @@ type job struct {
 // what was committed and returns the context's error with the summary.
 func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	start := time.Now()
-	if opts.Slack == 0 {
-		opts.Slack = DefaultSlack
-	}
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
@@ -130,18 +134,27 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 		opts.FlushBytes = 16 << 20
 	}
 	sum := &Summary{Store: st.Dir, Range: opts.Range.String()}
-	if err := st.Lock(ctx, opts.Wait); err != nil {
-		return sum, err
+	if !opts.DryRun { // a dry run reads the manifest as any reader does, and writes nothing
+		if err := st.Lock(ctx, opts.Wait); err != nil {
+			return sum, err
+		}
+		defer st.Unlock()
 	}
-	defer st.Unlock()
 	m, err := st.Manifest()
 	if err != nil {
 		return sum, err
 	}
-	if _, err := st.Recover(m); err != nil {
-		return sum, err
+	if adoptIDs(m) && !opts.DryRun {
+		if err := st.Checkpoint(m); err != nil {
+			return sum, err
+		}
 	}
-	jobs, err := plan(ctx, m, opts, sum)
+	if !opts.DryRun {
+		if _, err := st.Recover(m); err != nil {
+			return sum, err
+		}
+	}
+	jobs, err := plan(ctx, st, m, opts, sum)
 	if err != nil {
 		return sum, err
 	}
@@ -161,7 +174,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	if opts.Progress != nil {
 		opts.Progress.Start(len(jobs), total)
 	}
-	w := &run{st: st, m: m, opts: opts, sum: sum, touched: map[store.Partition]bool{}}
+	w := &run{st: st, m: m, opts: opts, sum: sum}
 	err = w.work(ctx, jobs)
 	if opts.Progress != nil {
 		opts.Progress.Done()
@@ -169,7 +182,9 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	if err == nil && !opts.NoCompact {
 		// Compaction only merges committed files: when it fails, the store
 		// is whole and readable, so it is a warning, not a failed ingest.
-		n, cerr := st.Compact(ctx, m, w.touchedList())
+		// Every partition, not only those this run touched: a run killed
+		// while compacting leaves the work to the next.
+		n, cerr := st.Compact(ctx, m, partitions(m))
 		sum.Compacted = n
 		if cerr != nil && ctx.Err() == nil {
 			sum.Warnings = append(sum.Warnings, cerr.Error())
@@ -208,16 +223,26 @@ func storeBytes(m *store.Manifest) int64 {
 }
 
 // plan lists the inputs and decides which objects to read and for which
-// time spans.
-func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([]job, error) {
+// time spans. An object listed twice (overlapping sources, links) is read
+// once; one the store holds already is read only for the part of the range
+// it was not read for.
+func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options, sum *Summary) ([]job, error) {
 	want := store.Span{From: opts.Range.From, To: opts.Range.To}
 	keep := func(have string, set []string) bool { return have == "" || len(set) == 0 || slices.Contains(set, have) }
+	inStore := st.Dir + string(filepath.Separator)
+	planned := map[string]bool{}
 	var jobs []job
 	for _, in := range opts.Inputs {
 		listed := 0
 		err := in.Source.List(ctx, in.Type, opts.Range, opts.Slack, func(o keytrail.Object) error {
 			sum.Listed++
 			listed++
+			id := objectID(in.Type, o.Key)
+			if planned[id] {
+				sum.Twice++
+				return nil
+			}
+			planned[id] = true
 			if o.Loc.Digest {
 				sum.Digests++
 				return nil
@@ -225,20 +250,27 @@ func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([
 			if !keep(o.Loc.Account, opts.Accounts) || !keep(o.Loc.Region, opts.Regions) {
 				return nil
 			}
-			prev := m.Sources[o.Key]
+			if strings.HasPrefix(o.Key, inStore) {
+				sum.InStore++ // the store's own files, in a folder given as a source
+				return nil
+			}
+			prev := m.Sources[id]
 			need := []store.Span{want}
 			if prev != nil {
-				if prev.Size != o.Size || (prev.ETag != "" && o.ETag != "" && prev.ETag != o.ETag) {
+				if changed(prev, o) {
 					sum.Changed = append(sum.Changed, o.Key)
 					return nil
 				}
 				need = store.Uncovered(prev.Spans, want)
 				if len(need) == 0 {
 					sum.Unchanged++
+					if prev.Partial {
+						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note)))
+					}
 					return nil
 				}
 			}
-			jobs = append(jobs, job{in: in, obj: o, need: need, prev: prev})
+			jobs = append(jobs, job{in: in, obj: o, id: id, need: need, prev: prev})
 			return nil
 		})
 		var partial *source.PartialListError
@@ -246,6 +278,7 @@ func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([
 			for _, p := range partial.Skipped {
 				sum.Skipped = append(sum.Skipped, fmt.Sprintf("%s: %s (%s)", p.Prefix, p.Reason, p.Code))
 			}
+			sum.SkippedHint = partial.Hint()
 			err = nil
 		}
 		if err != nil {
@@ -257,13 +290,77 @@ func plan(ctx context.Context, m *store.Manifest, opts Options, sum *Summary) ([
 				what = "S3 access logs"
 			}
 			if !opts.Range.From.IsZero() || !opts.Range.To.IsZero() {
-				when = " for " + opts.Range.String()
+				when = fmt.Sprintf(" delivered for %s (or up to --slack %s after it)", opts.Range, human(opts.Slack))
 			}
 			sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s holds no %s%s: check the path (%s)", in.Source, what, when, layoutHint(in.Type)))
 		}
 	}
 	sort.SliceStable(jobs, func(i, j int) bool { return jobs[i].obj.Key < jobs[j].obj.Key })
 	return jobs, nil
+}
+
+// changed reports whether o is not the object prev recorded: another size
+// or ETag, or, read again from the same local path, another modification
+// time. (A copy of a stored object elsewhere is compared by size only: a
+// copy's time is its own.)
+func changed(prev *store.SourceEntry, o keytrail.Object) bool {
+	if prev.Size != o.Size {
+		return true
+	}
+	if prev.ETag != "" && o.ETag != "" {
+		return prev.ETag != o.ETag
+	}
+	return prev.Key == o.Key && prev.ETag == "" && o.ETag == "" &&
+		!prev.ModTime.IsZero() && !o.ModTime.IsZero() && !prev.ModTime.Equal(o.ModTime)
+}
+
+// objectID names an object the same wherever it is read from, so that
+// logs already stored are not stored again when read through another path,
+// a link, a copy or a download of the bucket: a CloudTrail file by its key
+// from the AWSLogs/ folder on, an access log by its file name (its time and
+// unique string); an object in no AWS layout by its key.
+func objectID(t keytrail.LogType, key string) string {
+	switch t {
+	case keytrail.CloudTrail:
+		if _, ok := cloudtrail.ParseKey(key); ok {
+			k := "/" + filepath.ToSlash(key)
+			return "cloudtrail:" + k[strings.LastIndex(k, "/AWSLogs/")+1:]
+		}
+	case keytrail.S3Access:
+		if _, ok := s3access.ParseKey(key); ok {
+			return "s3access:" + key[strings.LastIndexAny(key, `/\`)+1:]
+		}
+	}
+	return key
+}
+
+// notLog is the note of an object that is not a log of its flag's type.
+// Such objects are no longer recorded; adoptIDs drops old entries of them.
+const notLog = "not a "
+
+// adoptIDs keys m's sources by objectID, as stores written before IDs were
+// keyed by path, and drops the entries of objects found not to be logs of
+// their type, which are no longer recorded (so that the right flag can
+// read them). It reports whether m changed.
+func adoptIDs(m *store.Manifest) bool {
+	changed := false
+	for k, e := range m.Sources {
+		if e.Rows == 0 && strings.HasPrefix(e.Note, notLog) {
+			delete(m.Sources, k)
+			changed = true
+			continue
+		}
+		if e.ID != "" {
+			continue
+		}
+		e.ID = objectID(e.Type, e.Key)
+		changed = true
+		delete(m.Sources, k)
+		if old := m.Sources[e.ID]; old == nil || old.Ingested.Before(e.Ingested) {
+			m.Sources[e.ID] = e
+		}
+	}
+	return changed
 }
 
 // layoutHint says where AWS delivers logs of type t.
@@ -281,8 +378,7 @@ type run struct {
 	opts        Options
 	sum         *Summary
 	sumMu       sync.Mutex // guards sum (not mu: a commit's fsyncs would stall the other workers' tallies)
-	mu          sync.Mutex // guards m, touched and commits
-	touched     map[store.Partition]bool
+	mu          sync.Mutex // guards m and commits
 	bytesBefore int64
 	latest      lateObject // guarded by sumMu
 }
@@ -320,10 +416,15 @@ func (w *run) noteLate(o keytrail.Object, rows int64) {
 	}
 }
 
-func (w *run) touchedList() []store.Partition {
-	out := make([]store.Partition, 0, len(w.touched))
-	for p := range w.touched {
-		out = append(out, p)
+// partitions returns the partitions of m's files.
+func partitions(m *store.Manifest) []store.Partition {
+	seen := map[store.Partition]bool{}
+	var out []store.Partition
+	for _, f := range m.Files {
+		if !seen[f.Partition] {
+			seen[f.Partition] = true
+			out = append(out, f.Partition)
+		}
 	}
 	return out
 }
@@ -407,7 +508,8 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 	batches := map[string]*store.Batch{}
 	rd := &readers{}
 	defer rd.dec.Close()
-	var done []store.SourceEntry
+	var done []store.SourceEntry // read, to be committed
+	var pending tally            // what reading them added to the summary
 	defer func() {
 		for _, b := range batches {
 			b.Discard()
@@ -446,10 +548,11 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 		if err := w.st.Commit(w.m, &store.Delta{Add: files, Sources: done}); err != nil {
 			return err
 		}
-		for _, f := range files {
-			w.touched[f.Partition] = true
-		}
 		done = nil
+		w.sumMu.Lock()
+		pending.addTo(w.sum)
+		w.sumMu.Unlock()
+		pending = tally{}
 		return nil
 	}
 	// flush writes the buffers as row groups of the open files, and
@@ -486,7 +589,7 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 			}()
 			return nil
 		}
-		entry, ok, err := w.readObject(ctx, it.j, o, rd, batches, buffered)
+		entry, ok, err := w.readObject(ctx, it.j, o, rd, batches, buffered, &pending)
 		stream.release()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -513,32 +616,54 @@ func (w *run) worker(ctx context.Context, units <-chan []job) error {
 // than this many flushes is committed in parts (more files for its day).
 const commitFlushes = 16
 
+// tally is what reading objects adds to the summary; it is added when
+// their rows are committed, so that an interrupted ingest reports what it
+// stored, not what it read.
+type tally struct {
+	files                                      int
+	bytes, records, outside, already, rejected int64
+	fileErrors, quarantine                     []string
+}
+
+func (t *tally) addTo(s *Summary) {
+	s.Files += t.files
+	s.Bytes += t.bytes
+	s.Records += t.records
+	s.OutOfRange += t.outside
+	s.Already += t.already
+	s.Rejected += t.rejected
+	s.FileErrors = append(s.FileErrors, t.fileErrors...)
+	s.Quarantine = append(s.Quarantine, t.quarantine...)
+}
+
 // readObject parses one object into the batches and returns its manifest
-// entry. Rows outside the job's spans are counted and dropped; rejected
-// records are quarantined; a file that cannot be read to its end keeps the
-// rows before the problem and is reported.
+// entry, adding what it read to t. Rows outside the job's spans are
+// counted and dropped; rejected records are quarantined; a file that cannot
+// be read to its end keeps the rows before the problem, is reported and is
+// recorded as partial.
 //
-// An object that cannot be opened is reported and left out of the
-// manifest (a later run tries it again); ok is false then. A source that
-// fails in the middle of an object (S3 gave up resuming it) ends the
-// ingest with an error: the unit's rows are discarded and a re-run reads it
-// again.
-func (w *run) readObject(ctx context.Context, j job, o opened, rd *readers, batches map[string]*store.Batch, buffered func() int64) (entry store.SourceEntry, ok bool, err error) {
+// ok is false for an object that is not recorded: one that cannot be
+// opened (reported; a later run tries it again), or one that is not a log of
+// its flag's type (another flag may read it). A source that fails in the
+// middle of an object (S3 gave up resuming it) ends the ingest with an
+// error: the unit's rows are discarded and a re-run reads it again.
+func (w *run) readObject(ctx context.Context, j job, o opened, rd *readers, batches map[string]*store.Batch, buffered func() int64, t *tally) (entry store.SourceEntry, ok bool, err error) {
 	if o.err != nil {
 		if ctx.Err() != nil {
 			return entry, false, ctx.Err()
 		}
-		w.fileError(j.obj.Key, o.err)
+		w.sumMu.Lock()
+		w.sum.FileErrors = append(w.sum.FileErrors, errorWithKey(j.obj.Key, o.err))
+		w.sumMu.Unlock()
 		return entry, false, nil
 	}
 	defer o.rc.Close()
-	entry, err = w.decodeObject(ctx, j, o.rc, rd, batches, buffered)
-	return entry, err == nil, err
+	return w.decodeObject(ctx, j, o.rc, rd, batches, buffered, t)
 }
 
-func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers, batches map[string]*store.Batch, buffered func() int64) (store.SourceEntry, error) {
+func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers, batches map[string]*store.Batch, buffered func() int64, t *tally) (store.SourceEntry, bool, error) {
 	entry := store.SourceEntry{
-		Key: j.obj.Key, Type: j.in.Type, Size: j.obj.Size, ModTime: j.obj.ModTime, ETag: j.obj.ETag,
+		ID: j.id, Key: j.obj.Key, Type: j.in.Type, Size: j.obj.Size, ModTime: j.obj.ModTime, ETag: j.obj.ETag,
 		Ingested: time.Now().UTC(),
 	}
 	if j.prev != nil {
@@ -552,28 +677,38 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		b = w.st.NewBatch(table)
 		batches[table] = b
 	}
+	// partial records a file that cannot be read to its end.
+	partial := func(err error) {
+		entry.Note, entry.Partial = err.Error(), true
+		t.fileErrors = append(t.fileErrors, errorWithKey(j.obj.Key, err))
+	}
 	counted := &countingReader{r: rc}
 	r, err := rd.dec.Reset(counted)
 	if counted.err != nil {
-		return entry, counted.failed(j.obj.Key)
+		return entry, false, counted.failed(j.obj.Key)
+	}
+	if err == nil && counted.n > 0 && strings.HasSuffix(strings.ToLower(j.obj.Key), ".gz") && rd.dec.Format() != "gzip" {
+		err = errors.New("named .gz but not gzip data")
 	}
 	if err != nil {
-		entry.Note = err.Error()
-		w.fileError(j.obj.Key, err)
-		return entry, nil
+		partial(err)
+		t.files++
+		t.bytes += j.obj.Size
+		return entry, true, nil
 	}
 	br := rd.sniff(r)
-	if !looksLike(j.in.Type, br) {
-		entry.Note = "not " + describe(j.in.Type)
+	// An object in AWS's key layout is a log whatever its first bytes: a
+	// damaged one is read for what it holds and its problems reported.
+	if j.obj.Loc.Date.IsZero() && !looksLike(j.in.Type, br) {
 		w.sumMu.Lock()
 		w.sum.NotLogs = append(w.sum.NotLogs, j.obj.Key)
 		w.sumMu.Unlock()
-		return entry, nil
+		return entry, false, nil
 	}
 	r = br
 	q := &quarantine{st: w.st, table: table, source: j.obj.Key}
 	defer q.close()
-	var rows, outside, lastBytes int64
+	var rows, outside, already, lastBytes int64
 	progress := func(final bool) {
 		if w.opts.Progress == nil {
 			return
@@ -589,16 +724,17 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	}
 	var stored int64
 	keep := func(t time.Time) bool {
-		if t.IsZero() {
-			return false
+		if store.Contains(j.need, t) {
+			return true
 		}
-		if !store.Contains(j.need, t) {
+		if j.prev != nil && store.Contains(j.prev.Spans, t) {
+			already++ // stored when the object was read for an earlier range
+		} else {
 			outside++
-			return false
 		}
-		return true
+		return false
 	}
-	// stored counts a kept row; every few thousand rows it reports progress
+	// store1 counts a kept row; every few thousand rows it reports progress
 	// and bounds memory for a huge object.
 	store1 := func() error {
 		rows++
@@ -615,7 +751,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		cr := rd.cloudtrail(r, j.obj.Key)
 		fileErr, err = keytrail.Each(cr.Next, &keytrail.Event{}, q.add, func(ev *keytrail.Event) error {
 			if ev.Time.IsZero() {
-				q.add(&keytrail.RecordError{Source: j.obj.Key, Reason: fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String), Raw: eventJSON(ev)})
+				q.add(cr.Reject(fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String)))
 				return nil
 			}
 			if !keep(ev.Time) {
@@ -642,39 +778,35 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		})
 	}
 	if err != nil {
-		return entry, err
+		return entry, false, err
 	}
 	if ctx.Err() != nil {
-		return entry, ctx.Err()
+		return entry, false, ctx.Err()
 	}
 	if counted.err != nil {
-		return entry, counted.failed(j.obj.Key)
+		return entry, false, counted.failed(j.obj.Key)
 	}
 	if err := q.close(); err != nil {
-		return entry, err
+		return entry, false, err
 	}
 	if fileErr != nil {
-		entry.Note = fileErr.Error()
-		w.fileError(j.obj.Key, fileErr)
+		partial(fileErr)
 	}
 	entry.Rows += stored
 	entry.Rejects = q.n // the whole object was parsed again
 	if q.rel != "" {
 		entry.Quarantine = q.rel
+		t.quarantine = append(t.quarantine, q.rel)
 	}
 	progress(true)
 	w.noteLate(j.obj, stored)
-	w.sumMu.Lock()
-	w.sum.Files++
-	w.sum.Bytes += j.obj.Size
-	w.sum.Records += stored
-	w.sum.OutOfRange += outside
-	w.sum.Rejected += q.n
-	if q.rel != "" {
-		w.sum.Quarantine = append(w.sum.Quarantine, q.rel)
-	}
-	w.sumMu.Unlock()
-	return entry, nil
+	t.files++
+	t.bytes += j.obj.Size
+	t.records += stored
+	t.outside += outside
+	t.already += already
+	t.rejected += q.n
+	return entry, true, nil
 }
 
 // hardFlushFactor bounds memory for a single huge object: past this many
@@ -688,14 +820,14 @@ func (w *run) checkpointLarge(b *store.Batch, buffered func() int64) error {
 	return b.Flush()
 }
 
-func (w *run) fileError(key string, err error) {
-	w.sumMu.Lock()
-	defer w.sumMu.Unlock()
+// errorWithKey is err's message, starting with the object's key unless it
+// names it already.
+func errorWithKey(key string, err error) string {
 	msg := err.Error()
 	if !strings.Contains(msg, key) {
 		msg = key + ": " + msg
 	}
-	w.sum.FileErrors = append(w.sum.FileErrors, msg)
+	return msg
 }
 
 // ctPartition places a CloudTrail event: the account and region of the key
@@ -749,9 +881,19 @@ func looksLike(t keytrail.LogType, br *bufio.Reader) bool {
 		return true
 	}
 	if t == keytrail.CloudTrail {
-		return head[0] == '{'
+		// An object, or events after a first line that is not one.
+		return head[0] == '{' || bytes.Contains(head, []byte(`"eventTime"`))
 	}
-	return s3access.Sniff(head)
+	for range 16 { // an access-log line among the first ones
+		line, rest, _ := bytes.Cut(head, []byte("\n"))
+		if s3access.Sniff(line) {
+			return true
+		}
+		if head = rest; len(head) == 0 {
+			break
+		}
+	}
+	return false
 }
 
 func describe(t keytrail.LogType) string {

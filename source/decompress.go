@@ -16,10 +16,15 @@ import (
 // buffers and decoders from one object to the next. It is used by one
 // goroutine.
 type Decompressor struct {
-	br *bufio.Reader
-	gz *gzip.Reader
-	zs *zstd.Decoder
+	br     *bufio.Reader
+	gz     *gzip.Reader
+	zs     *zstd.Decoder
+	format string
 }
+
+// Format names the compression the last Reset found: "gzip", "zstd" or ""
+// (none).
+func (d *Decompressor) Format() string { return d.format }
 
 // Reset returns a reader of r's uncompressed bytes, as Decompress does; the
 // previous reader returned is no longer valid.
@@ -28,6 +33,7 @@ func (d *Decompressor) Reset(r io.Reader) (io.Reader, error) {
 		d.br = bufio.NewReaderSize(nil, 128<<10) // never r itself, see bufio.NewReaderSize
 	}
 	d.br.Reset(r)
+	d.format = ""
 	magic, err := d.br.Peek(4)
 	if err != nil && err != io.EOF {
 		return nil, fmt.Errorf("cannot read: %w", err)
@@ -42,6 +48,7 @@ func (d *Decompressor) Reset(r io.Reader) (io.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read gzip header: %w", err)
 		}
+		d.format = "gzip"
 		return d.gz, nil
 	case bytes.Equal(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
 		if d.zs == nil {
@@ -52,6 +59,7 @@ func (d *Decompressor) Reset(r io.Reader) (io.Reader, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot read zstd header: %w", err)
 		}
+		d.format = "zstd"
 		return d.zs, nil
 	}
 	return d.br, nil

@@ -273,20 +273,20 @@ func (s *S3) Region() string { return s.region }
 // network.
 func (s *S3) Concurrency() int { return 16 }
 
-// PartialListError is returned by List when some prefixes could not be
-// listed (access denied) while the rest was: every other object was passed
-// to fn, and Skipped names what was left out.
+// PartialListError is returned by List when some prefixes or folders
+// could not be listed (access denied) while the rest was: every other
+// object was passed to fn, and Skipped names what was left out.
 type PartialListError struct {
-	Source  string          // the source, s3://bucket/prefix
+	Source  string          // the source, s3://bucket/prefix or a folder
 	Listed  int             // objects passed to fn
 	Skipped []SkippedPrefix // in the order met
 }
 
-// SkippedPrefix is a prefix that List could not read.
+// SkippedPrefix is a prefix or folder that List could not read.
 type SkippedPrefix struct {
-	Prefix string // s3://bucket/prefix
-	Code   string // S3's error code, e.g. AccessDenied
-	Reason string // S3's message
+	Prefix string // s3://bucket/prefix, or a local path
+	Code   string // S3's error code, e.g. AccessDenied; "unreadable" for a folder
+	Reason string // S3's message, or the file system's
 }
 
 func (e *PartialListError) Error() string {
@@ -302,8 +302,17 @@ func (e *PartialListError) Error() string {
 		}
 		fmt.Fprintf(&b, "%s (%s)", p.Prefix, p.Code)
 	}
-	b.WriteString("; the logs there were not read: grant s3:ListBucket on them, or leave them out of the source")
+	b.WriteString("; the logs there were not read: ")
+	b.WriteString(e.Hint())
 	return b.String()
+}
+
+// Hint says how to make the skipped prefixes readable.
+func (e *PartialListError) Hint() string {
+	if IsS3URL(e.Source) {
+		return "grant s3:ListBucket on those prefixes (and s3:GetObject on their objects), or leave them out of the source"
+	}
+	return "make those folders readable to this user, or leave them out of the source"
 }
 
 // ErrObjectChanged is wrapped by the errors of Open and of reads when the

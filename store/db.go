@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/duckdb/duckdb-go/v2"
@@ -185,12 +186,14 @@ func (s *Store) ensureTemplates() error {
 		if err != nil {
 			return err
 		}
-		tmp := p + ".tmp"
+		// A name of its own: two processes may create one store at once.
+		tmp := fmt.Sprintf("%s.%d-%d.tmp", p, os.Getpid(), time.Now().UnixNano())
 		_, err = writeParquet(tmp, sc, sc.NewRowGroup())
 		if err == nil {
 			err = os.Rename(tmp, p)
 		}
 		if err != nil {
+			os.Remove(tmp)
 			return fmt.Errorf("cannot prepare the store: %w", err)
 		}
 	}

@@ -97,6 +97,10 @@ type Span struct {
 // which object (key, size, modification time or ETag) and for which time
 // spans its rows were taken.
 type SourceEntry struct {
+	// ID names the object wherever it is read from (see ingest); the
+	// manifest's sources are keyed by it. Entries written before IDs
+	// existed have none and are keyed by Key until an ingest gives them one.
+	ID         string           `json:"id,omitempty"`
 	Key        string           `json:"key"`
 	Type       keytrail.LogType `json:"type"`
 	Size       int64            `json:"size"`
@@ -107,7 +111,19 @@ type SourceEntry struct {
 	Rejects    int64            `json:"rejects,omitempty"`
 	Quarantine string           `json:"quarantine,omitempty"`
 	Note       string           `json:"note,omitempty"` // e.g. "digest file", "truncated: …"
-	Ingested   time.Time        `json:"ingested"`
+	// Partial marks an object that could not be read to its end (Note says
+	// why): the rows before the damage are stored.
+	Partial  bool      `json:"partial,omitempty"`
+	Ingested time.Time `json:"ingested"`
+}
+
+// SourceID is the key of e in Manifest.Sources: its ID, or its Key when it
+// has none.
+func (e *SourceEntry) SourceID() string {
+	if e.ID != "" {
+		return e.ID
+	}
+	return e.Key
 }
 
 // Covers reports whether the entry's spans cover all of r.
@@ -216,7 +232,7 @@ func (m *Manifest) apply(d *Delta) {
 	}
 	for i := range d.Sources {
 		s := d.Sources[i]
-		m.Sources[s.Key] = &s
+		m.Sources[s.SourceID()] = &s
 	}
 	m.Seq = d.Seq
 }
@@ -254,10 +270,13 @@ const checkpointEvery = 32
 
 // Manifest reads the store's current state: the newest checkpoint plus the
 // deltas after it. Deltas are written whole by rename, so a crash leaves
-// either the delta or nothing.
+// either the delta or nothing. A store not created yet holds nothing.
 func (s *Store) Manifest() (*Manifest, error) {
 	dir := s.path(manifestDir)
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return newManifest(), nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the store manifest: %w", err)
 	}
@@ -377,6 +396,13 @@ func (s *Store) pruneManifest() {
 func (s *Store) writeAtomic(rel string, data []byte) error {
 	f, err := os.CreateTemp(s.path(tmpDir), "manifest-*")
 	if err != nil {
+		return err
+	}
+	// Readable by others, as the Parquet files are: CreateTemp makes 0600,
+	// and a store written by one user is often read by another.
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
 		return err
 	}
 	if _, err := f.Write(data); err != nil {

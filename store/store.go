@@ -110,7 +110,17 @@ func Open(dir string) (*Store, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, keytrail.Errorf(keytrail.ENOTFOUND, "no keytrail store at %s: run `keytrail ingest --store %s --cloudtrail DIR` (or --s3-access-logs DIR) first", abs, dir)
 		}
-		return nil, fmt.Errorf("cannot open store %s: %w", abs, err)
+		return nil, keytrail.Errorf(keytrail.EINVALID, "cannot open the store %s: %v: give --store a keytrail store folder", abs, err)
+	}
+	return &Store{Dir: abs}, nil
+}
+
+// At returns the store at dir without reading or creating anything: a
+// dry run's view of a store that may not exist (its manifest is empty).
+func At(dir string) (*Store, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
 	}
 	return &Store{Dir: abs}, nil
 }
@@ -123,10 +133,15 @@ func Create(dir string) (*Store, error) {
 	}
 	for _, d := range []string{manifestDir, tmpDir} {
 		if err := os.MkdirAll(filepath.Join(abs, d), 0o755); err != nil {
-			return nil, fmt.Errorf("cannot create store %s: %w", abs, err)
+			return nil, keytrail.Errorf(keytrail.EINVALID, "cannot create the store %s: %v: give --store a folder this user can write", abs, err)
 		}
 	}
-	return &Store{Dir: abs}, nil
+	s := &Store{Dir: abs}
+	// Readers need the templates; a reader may not be able to write them.
+	if err := s.ensureTemplates(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 const (
@@ -144,7 +159,7 @@ const (
 func (s *Store) Lock(ctx context.Context, wait func(holder string)) error {
 	f, err := os.OpenFile(filepath.Join(s.Dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("cannot open the store lock: %w", err)
+		return keytrail.Errorf(keytrail.EINVALID, "cannot write to the store %s (%v): an ingest needs a store this user can write; give --store another folder", s.Dir, err)
 	}
 	told := false
 	for {

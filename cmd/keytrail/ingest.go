@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -110,16 +112,21 @@ EXIT STATUS
 	return cmd
 }
 
+// storeDir returns the store folder named by --store, $KEYTRAIL_STORE or
+// the default.
+func storeDir(g *GlobalOptions) (string, error) {
+	if g.Store != "" {
+		return g.Store, nil
+	}
+	return store.DefaultDir()
+}
+
 // openStore returns the store named by --store, $KEYTRAIL_STORE or the
 // default directory; create makes it when missing.
 func openStore(g *GlobalOptions, create bool) (*store.Store, error) {
-	dir := g.Store
-	if dir == "" {
-		d, err := store.DefaultDir()
-		if err != nil {
-			return nil, err
-		}
-		dir = d
+	dir, err := storeDir(g)
+	if err != nil {
+		return nil, err
 	}
 	if create {
 		return store.Create(dir)
@@ -138,6 +145,14 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 	if err != nil {
 		return &FlagError{Err: err}
 	}
+	if opts.Slack < 0 {
+		return flagErrorf("--slack must be 0 or more, not %s: it is how late logs arrive after their records", opts.Slack)
+	}
+	for _, loc := range append(slices.Clone(opts.CloudTrail), opts.S3AccessLogs...) {
+		if strings.TrimSpace(loc) == "" {
+			return flagErrorf("an empty source was given (an unset variable?): --cloudtrail and --s3-access-logs take a folder, file or s3://bucket/prefix/")
+		}
+	}
 	var inputs []ingest.Input
 	for _, spec := range []struct {
 		t    keytrail.LogType
@@ -151,14 +166,17 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 			inputs = append(inputs, ingest.Input{Type: spec.t, Source: src})
 		}
 	}
+	// A dry run writes nothing, not even a new store: a missing one holds
+	// nothing.
 	st, err := openStore(g, !opts.DryRun)
+	if opts.DryRun && keytrail.ErrorCode(err) == keytrail.ENOTFOUND {
+		var dir string
+		if dir, err = storeDir(g); err == nil {
+			st, err = store.At(dir)
+		}
+	}
 	if err != nil {
-		if opts.DryRun && keytrail.ErrorCode(err) == keytrail.ENOTFOUND {
-			st, err = store.Create(g.Store)
-		}
-		if err != nil {
-			return err
-		}
+		return err
 	}
 	iopts := ingest.Options{
 		Inputs: inputs, Range: r, Slack: opts.Slack, Workers: opts.Workers, FlushBytes: opts.FlushBytes,
@@ -177,6 +195,9 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		debug.SetMemoryLimit(320 << 20)
 	}
 	sum, err := ingest.Run(cmd.Context(), st, iopts)
+	if err != nil && sum != nil && sum.Listed == 0 {
+		sum = nil // failed before it listed anything: the error says it all
+	}
 	if sum != nil {
 		if opts.Format == "json" {
 			enc := json.NewEncoder(ios.Out)
@@ -190,7 +211,8 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		return err
 	}
 	if opts.Strict && sum.Problems() {
-		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected and %d files not read to their end", sum.Rejected, len(sum.FileErrors))
+		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected, %d objects not read to their end (%d of them before this run) and %d prefixes not listed",
+			sum.Rejected, len(sum.FileErrors)+len(sum.KnownPartial), len(sum.KnownPartial), len(sum.Skipped))
 	}
 	return nil
 }
@@ -232,8 +254,12 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	if s.Interrupted {
 		status = "interrupted after"
 	}
-	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range, %s rejected; %s objects already stored; store %s\n",
-		status, count(int64(s.Files)), bytesHuman(s.Bytes), s.Elapsed.Seconds(), count(s.Records), count(s.OutOfRange),
+	already := ""
+	if s.Already > 0 {
+		already = fmt.Sprintf(", %s stored before (read again for the wider range)", count(s.Already))
+	}
+	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range%s, %s rejected; %s objects already stored; store %s\n",
+		status, count(int64(s.Files)), bytesHuman(s.Bytes), s.Elapsed.Seconds(), count(s.Records), count(s.OutOfRange), already,
 		count(s.Rejected), count(int64(s.Unchanged)), signedBytes(s.StoreBytes))
 	if s.Digests > 0 {
 		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
@@ -241,12 +267,24 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	for _, e := range s.FileErrors {
 		fmt.Fprintf(w, "  not read in full: %s\n", e)
 	}
+	for _, e := range s.KnownPartial {
+		fmt.Fprintf(w, "  stored earlier, not read in full then: %s\n", e)
+	}
+	if s.Twice > 0 {
+		fmt.Fprintf(w, "  %s objects listed twice (overlapping sources, links or copies of logs) were read once\n", count(int64(s.Twice)))
+	}
+	if s.InStore > 0 {
+		fmt.Fprintf(w, "  %s files of the store itself, inside a source folder, were passed over\n", count(int64(s.InStore)))
+	}
 	if n := len(s.NotLogs); n > 0 {
 		fmt.Fprintf(w, "  %d objects skipped that are not logs of the type their flag says (first: %s): check --cloudtrail and --s3-access-logs\n", n, s.NotLogs[0])
 	}
 	printListProblems(w, s)
 	for _, k := range s.Changed {
-		fmt.Fprintf(w, "  changed since it was ingested, skipped (re-reading it would duplicate rows): %s\n", k)
+		fmt.Fprintf(w, "  changed since it was ingested (size, ETag or modification time), skipped: %s\n", k)
+	}
+	if len(s.Changed) > 0 {
+		fmt.Fprintln(w, "  AWS never rewrites a delivered log: check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
 	}
 	if s.Rejected > 0 {
 		fmt.Fprintf(w, "  rejected records are kept with their source and reason in %s/quarantine (%d files)\n", s.Store, len(s.Quarantine))
@@ -263,7 +301,7 @@ func printListProblems(w io.Writer, s *ingest.Summary) {
 		fmt.Fprintf(w, "  not listed, so not read: %s\n", p)
 	}
 	if len(s.Skipped) > 0 {
-		fmt.Fprintln(w, "  grant s3:ListBucket on those prefixes (and s3:GetObject on their objects), or leave them out of the source")
+		fmt.Fprintf(w, "  %s\n", s.SkippedHint)
 	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)

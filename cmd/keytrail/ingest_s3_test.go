@@ -87,6 +87,11 @@ func TestIngestS3_AllAgainAndRange(t *testing.T) {
 	if n := srv.Count(s3test.Get); n != 0 || s2["objects_read"].(float64) != 0 {
 		t.Errorf("second run: %d GETs, %v objects read; want none", n, s2["objects_read"])
 	}
+	// A download of the same buckets holds the same objects.
+	local, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs"))
+	if code != 0 || local["objects_read"].(float64) != 0 {
+		t.Errorf("the same logs on disk: exit %d, read %v objects; want none: %s", code, local["objects_read"], errOut)
+	}
 
 	// One day: the same objects and rows as from disk, and few LISTs.
 	day := sampleConfig(t).Start.AddDate(0, 0, 1).Format("2006-01-02")
@@ -97,7 +102,7 @@ func TestIngestS3_AllAgainAndRange(t *testing.T) {
 		t.Fatalf("one day from S3: exit %d: %s", code, errOut)
 	}
 	lists := srv.Count(s3test.List)
-	local, errOut, code := ingestJSON(t, "--store", t.TempDir(), "--from", day, "--to", day,
+	local, errOut, code = ingestJSON(t, "--store", t.TempDir(), "--from", day, "--to", day,
 		"--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs"))
 	if code != 0 {
 		t.Fatalf("one day from disk: exit %d: %s", code, errOut)

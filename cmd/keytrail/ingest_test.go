@@ -169,6 +169,11 @@ func TestIngest_Range(t *testing.T) {
 	if got := int64(s2["records_stored"].(float64)); got != int64(sum.CloudTrail.Records)-perDay[day] {
 		t.Errorf("widening stored %d more events, want %d", got, int64(sum.CloudTrail.Records)-perDay[day])
 	}
+	// The objects read again for the wider range hold the day's events:
+	// stored before, not outside the range.
+	if already, outside := int64(s2["records_already_stored"].(float64)), s2["records_outside_range"].(float64); already != perDay[day] || outside != 0 {
+		t.Errorf("widening: %d records already stored and %v outside the range, want %d and 0", already, outside, perDay[day])
+	}
 	if n, distinct, _, _ := counts(t, st); n != int64(sum.CloudTrail.Records) || distinct != n {
 		t.Errorf("store holds %d events (%d distinct), want %d", n, distinct, sum.CloudTrail.Records)
 	}
@@ -286,17 +291,25 @@ func TestIngest_BadInput(t *testing.T) {
 	gz := gzipBytes(t, []byte(strings.Repeat(good+"\n", 2000)))
 	os.WriteFile(filepath.Join(ctDir, "cut.json.gz"), gz[:len(gz)/2], 0o644)
 	os.WriteFile(filepath.Join(ctDir, "README.md"), []byte("# not a log\n"), 0o644)
+	// In AWS's layout a file is a log whatever its first bytes: events after
+	// a bad first line are read, and a .gz that is not gzip is reported.
+	day := filepath.Join(ctDir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
+	os.MkdirAll(day, 0o755)
+	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1005Z_firstline0000001.json"),
+		[]byte("garbage\n{\"eventVersion\":\"1.11\",\"eventTime\":\"2026-04-24T10:00:03Z\",\"eventID\":\"e5\"}\n"), 0o644)
+	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1010Z_notgzip000000001.json.gz"), []byte("\x00\x01 random bytes"), 0o644)
 	st := t.TempDir()
 	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ctDir)
 	if code != 0 {
 		t.Fatalf("exit %d without --strict: %s", code, errOut)
 	}
-	if got := s["records_rejected"].(float64); got != 2 {
-		t.Errorf("rejected %v records, want 2 (the broken line and the unreadable time)", got)
+	if got := s["records_rejected"].(float64); got != 3 {
+		t.Errorf("rejected %v records, want 3 (the broken line, the unreadable time and the garbage first line)", got)
 	}
 	errs, _ := s["file_errors"].([]any)
-	if len(errs) != 2 || !strings.Contains(fmt.Sprint(errs), "malformed.json: byte") || !strings.Contains(fmt.Sprint(errs), "cut.json.gz") {
-		t.Errorf("file errors %v, want malformed.json and cut.json.gz with their offsets", errs)
+	if len(errs) != 3 || !strings.Contains(fmt.Sprint(errs), "malformed.json: byte") || !strings.Contains(fmt.Sprint(errs), "cut.json.gz") ||
+		!strings.Contains(fmt.Sprint(errs), "notgzip000000001.json.gz: named .gz but not gzip data") {
+		t.Errorf("file errors %v, want malformed.json and cut.json.gz with their offsets, and the .gz that is not gzip", errs)
 	}
 	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != 1 {
 		t.Errorf("not-log files %v, want README.md", notLogs)
@@ -308,17 +321,27 @@ func TestIngest_BadInput(t *testing.T) {
 		lines = append(lines, strings.Split(strings.TrimSpace(string(b)), "\n")...)
 	}
 	joined := strings.Join(lines, "\n")
-	if len(lines) != 2 || !strings.Contains(joined, `"reason":"malformed JSON`) || !strings.Contains(joined, `"raw":"{broken"`) ||
-		!strings.Contains(joined, `"line":2`) || !strings.Contains(joined, "lines.jsonl") || !strings.Contains(joined, `eventTime \"yesterday\"`) {
+	if len(lines) != 3 || !strings.Contains(joined, `"reason":"malformed JSON`) || !strings.Contains(joined, `"raw":"{broken"`) ||
+		!strings.Contains(joined, `"line":2`) || !strings.Contains(joined, "lines.jsonl") || !strings.Contains(joined, `"raw":"garbage"`) {
 		t.Errorf("quarantine holds:\n%s", joined)
 	}
-	// The good rows, including those before each problem, are stored.
-	if n, _, _, _ := counts(t, st); n < 3 {
-		t.Errorf("stored %d events, want the good ones", n)
+	// A record rejected for its time is kept as written, where it lies.
+	if !strings.Contains(joined, `{"source":"`+filepath.Join(ctDir, "lines.jsonl")+`","line":3,"offset":82,"reason":"eventTime \"yesterday\" missing or unreadable","raw":"{\"eventVersion\":\"1.11\",\"eventTime\":\"yesterday\",\"eventID\":\"e4\"}"}`) {
+		t.Errorf("the unreadable time is not quarantined as written, at line 3, byte 82:\n%s", joined)
+	}
+	// The good rows, including those before and after each problem, are stored.
+	if n, distinct, _, _ := counts(t, st); distinct != 4 || n < 5 {
+		t.Errorf("stored %d events (%d distinct ids), want e1, e2, e3 and e5, and copies of e1 from before the cut", n, distinct)
 	}
 	_, errOut, code = run(t, "ingest", "--store", t.TempDir(), "--cloudtrail", ctDir, "--strict")
 	if code != 1 || !strings.Contains(errOut, "--strict") {
 		t.Errorf("--strict: exit %d, stderr %s", code, errOut)
+	}
+	// A run that reads nothing new still knows which stored objects were
+	// not read in full: --strict fails on them too.
+	s, errOut, code = ingestJSON(t, "--store", st, "--cloudtrail", ctDir, "--strict")
+	if known, _ := s["stored_objects_not_read_in_full"].([]any); code != 1 || len(known) != 3 {
+		t.Errorf("--strict again: exit %d, known partial objects %v: %s", code, known, errOut)
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"context"
 	"flag"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -17,7 +19,9 @@ var update = flag.Bool("update", false, "rewrite golden files")
 // KEYTRAIL_TEST_MAIN is set, so tests can run (and kill) real processes.
 func TestMain(m *testing.M) {
 	if os.Getenv("KEYTRAIL_TEST_MAIN") == "1" {
-		os.Exit(Main(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+		// As main does: an interrupt cancels the command.
+		ctx, _ := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		os.Exit(Main(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
 	// No test reaches real AWS: no credentials, no configuration files, no
 	// instance metadata (tests that need credentials set their own).

@@ -1,0 +1,386 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/keytrail/keytrail/store"
+)
+
+// copyTree copies the files below src to dst, giving each the time now.
+func copyTree(t *testing.T, src, dst string) {
+	t.Helper()
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIngest_SameObjects: logs reached twice in one run (the same folder
+// twice, a folder inside another) and in later runs through a link, a copy
+// or a link to one file are the objects already stored: each record is
+// stored once.
+func TestIngest_SameObjects(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	ct, s3 := filepath.Join(logs, "cloudtrail"), filepath.Join(logs, "s3-access-logs")
+	st := t.TempDir()
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct, "--cloudtrail", ct, "--cloudtrail", filepath.Join(ct, "AWSLogs"),
+		"--s3-access-logs", s3, "--s3-access-logs", s3)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if twice := s["objects_listed_twice"].(float64); twice < float64(sum.CloudTrail.Files+sum.AccessLogs.Files) {
+		t.Errorf("%v objects listed twice, want at least %d", twice, sum.CloudTrail.Files+sum.AccessLogs.Files)
+	}
+	wantSample(t, st, sum, "overlapping sources")
+
+	other := t.TempDir()
+	link := filepath.Join(other, "link")
+	if err := os.Symlink(logs, link); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(other, "copy")
+	copyTree(t, logs, cp)
+	oneFile := filepath.Join(other, "one")
+	os.MkdirAll(oneFile, 0o755)
+	var aLog string
+	filepath.WalkDir(s3, func(p string, d fs.DirEntry, err error) error {
+		if aLog == "" && d.Type().IsRegular() {
+			aLog = p
+		}
+		return nil
+	})
+	os.Symlink(aLog, filepath.Join(oneFile, filepath.Base(aLog)))
+	for _, src := range [][]string{
+		{"--cloudtrail", filepath.Join(link, "cloudtrail"), "--s3-access-logs", filepath.Join(link, "s3-access-logs")},
+		{"--cloudtrail", filepath.Join(cp, "cloudtrail"), "--s3-access-logs", filepath.Join(cp, "s3-access-logs")},
+		{"--s3-access-logs", oneFile},
+	} {
+		s, errOut, code := ingestJSON(t, append([]string{"--store", st}, src...)...)
+		if code != 0 || s["records_stored"].(float64) != 0 || s["objects_read"].(float64) != 0 {
+			t.Errorf("%v: exit %d, stored %v records from %v objects, want none: %s", src, code, s["records_stored"], s["objects_read"], errOut)
+		}
+	}
+	wantSample(t, st, sum, "links and copies")
+}
+
+// TestIngest_WrongFlagThenRight: logs given to the wrong flag are skipped
+// and not recorded, so that the right flag reads them later.
+func TestIngest_WrongFlagThenRight(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", logs) // both trees, as CloudTrail
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != sum.AccessLogs.Files {
+		t.Errorf("%d objects skipped as not CloudTrail logs, want the %d access logs", len(notLogs), sum.AccessLogs.Files)
+	}
+	s, errOut, code = ingestJSON(t, "--store", st, "--s3-access-logs", filepath.Join(logs, "s3-access-logs"))
+	if code != 0 || s["records_stored"].(float64) != float64(sum.AccessLogs.Records) {
+		t.Errorf("the right flag: exit %d, stored %v lines, want %d: %s", code, s["records_stored"], sum.AccessLogs.Records, errOut)
+	}
+	wantSample(t, st, sum, "wrong flag, then the right one")
+
+	// The same for a file in no AWS layout, which both flags name alike.
+	plain := t.TempDir()
+	line := "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.VERSIONING - \"GET /awsexamplebucket1?versioning HTTP/1.1\" 200 - 113 - 7 - \"-\" \"S3Console/0.4\" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2 - -\n"
+	os.WriteFile(filepath.Join(plain, "access.log"), []byte(line), 0o644)
+	ingestJSON(t, "--store", st, "--cloudtrail", plain)
+	s, errOut, code = ingestJSON(t, "--store", st, "--s3-access-logs", plain)
+	if code != 0 || s["records_stored"].(float64) != 1 {
+		t.Errorf("a plain access log after --cloudtrail: exit %d, stored %v lines, want 1: %s", code, s["records_stored"], errOut)
+	}
+}
+
+// TestIngest_Modified: a stored file changed in place, even without a
+// change of size, is reported and not read again.
+func TestIngest_Modified(t *testing.T) {
+	logs, _ := sampleLogs(t)
+	dir := t.TempDir()
+	copyTree(t, filepath.Join(logs, "s3-access-logs"), dir)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--s3-access-logs", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var victim string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if victim == "" && d.Type().IsRegular() {
+			victim = p
+		}
+		return nil
+	})
+	b, _ := os.ReadFile(victim)
+	os.WriteFile(victim, bytes.Replace(b, []byte(" 10."), []byte(" 11."), 1), 0o644)
+	later := time.Now().Add(time.Minute)
+	os.Chtimes(victim, later, later)
+	s, errOut, code := ingestJSON(t, "--store", st, "--s3-access-logs", dir)
+	if changed, _ := s["changed_objects_skipped"].([]any); code != 0 || len(changed) != 1 || changed[0] != victim {
+		t.Errorf("exit %d, changed objects %v, want %s: %s", code, changed, victim, errOut)
+	}
+	if s["objects_read"].(float64) != 0 {
+		t.Errorf("read %v objects, want none", s["objects_read"])
+	}
+}
+
+// TestIngest_UnreadableFolder: a folder the user cannot read is named, and
+// the rest is read. Run as root (as CI is), the ingest runs as nobody.
+func TestIngest_UnreadableFolder(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	base := t.TempDir()
+	os.Chmod(base, 0o755)
+	os.Chmod(filepath.Dir(base), 0o755) // the test's own folder
+	ct := filepath.Join(base, "ct")
+	copyTree(t, filepath.Join(logs, "cloudtrail"), ct)
+	day := sum.CloudTrail.First.UTC().Format("2006/01/02")
+	locked := filepath.Join(ct, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", filepath.FromSlash(day))
+	if err := os.Chmod(locked, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(locked, 0o755)
+	st := filepath.Join(base, "store")
+	os.Mkdir(st, 0o777)
+	os.Chmod(st, 0o777)
+	args := []string{"ingest", "--format", "json", "--store", st, "--cloudtrail", ct}
+	var out, errOut bytes.Buffer
+	if os.Geteuid() == 0 {
+		// nobody must be able to run the test binary: a copy of it, here.
+		bin := filepath.Join(base, "keytrail.test")
+		b, err := os.ReadFile(os.Args[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(bin, b, 0o755)
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(os.Environ(), "KEYTRAIL_TEST_MAIN=1", "HOME="+base)
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("%v: %s", err, errOut.String())
+		}
+	} else {
+		o, e, code := run(t, args...)
+		out.WriteString(o)
+		errOut.WriteString(e)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, e)
+		}
+	}
+	var s map[string]any
+	if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+		t.Fatalf("%v: %s %s", err, out.String(), errOut.String())
+	}
+	skipped, _ := s["prefixes_not_listed"].([]any)
+	if len(skipped) != 1 || !strings.Contains(skipped[0].(string), locked) || !strings.Contains(s["prefixes_not_listed_hint"].(string), "readable") {
+		t.Errorf("not listed: %v (%v), want %s", skipped, s["prefixes_not_listed_hint"], locked)
+	}
+	if s["records_stored"].(float64) == 0 {
+		t.Error("nothing stored from the readable folders")
+	}
+}
+
+// TestIngest_DryRunWritesNothing: a dry run of a store that does not exist
+// creates nothing, and lists what a real run would read.
+func TestIngest_DryRunWritesNothing(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := filepath.Join(t.TempDir(), "store")
+	s, errOut, code := ingestJSON(t, "--store", st, "--dry-run", "--cloudtrail", filepath.Join(logs, "cloudtrail"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if got := s["objects_read"].(float64); got != float64(sum.CloudTrail.Files) {
+		t.Errorf("dry run would read %v objects, want %d", got, sum.CloudTrail.Files)
+	}
+	if _, err := os.Stat(st); !os.IsNotExist(err) {
+		t.Errorf("a dry run created %s (%v)", st, err)
+	}
+}
+
+// TestIngest_BadFlags: what cannot be meant is a usage error (exit 2) or a
+// user error (exit 1), never reported as a bug.
+func TestIngest_BadFlags(t *testing.T) {
+	logs, _ := sampleLogs(t)
+	ct := filepath.Join(logs, "cloudtrail")
+	aFile := filepath.Join(t.TempDir(), "afile")
+	os.WriteFile(aFile, []byte("x"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"empty source", []string{"ingest", "--store", t.TempDir(), "--cloudtrail", ""}, 2, "an empty source"},
+		{"negative slack", []string{"ingest", "--store", t.TempDir(), "--cloudtrail", ct, "--slack", "-1h"}, 2, "--slack must be 0 or more"},
+		{"missing source", []string{"ingest", "--store", t.TempDir(), "--cloudtrail", filepath.Join(t.TempDir(), "nope")}, 1, "does not exist"},
+		{"store is a file", []string{"ingest", "--store", aFile, "--cloudtrail", ct}, 1, "give --store a folder"},
+		{"coverage of a file", []string{"coverage", "--store", aFile}, 1, "give --store a keytrail store folder"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := run(t, tt.args...)
+			if code != tt.code || !strings.Contains(errOut, tt.want) || strings.Contains(errOut, "bug") {
+				t.Errorf("exit %d, want %d with %q:\n%s", code, tt.code, tt.want, errOut)
+			}
+		})
+	}
+}
+
+// TestStore_ReadableByOthers: every file of a store is readable by other
+// users, as a store written by one user is often read by another.
+func TestStore_ReadableByOthers(t *testing.T) {
+	logs, _ := sampleLogs(t)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail")); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	filepath.WalkDir(st, func(p string, d fs.DirEntry, err error) error {
+		if info, err := d.Info(); err == nil && d.Type().IsRegular() && info.Mode().Perm()&0o044 != 0o044 {
+			t.Errorf("%s is %v: others cannot read it", p, info.Mode().Perm())
+		}
+		return nil
+	})
+}
+
+// TestIngest_Interrupted: an ingest stopped by SIGINT reports what it
+// stored, exactly, and a re-run stores the rest.
+func TestIngest_Interrupted(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"ingest", "--format", "json", "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"),
+		"--s3-access-logs", filepath.Join(logs, "s3-access-logs"), "--flush-bytes", "100000", "--workers", "1"}
+	if _, err := store.Create(st); err != nil {
+		t.Fatal(err)
+	}
+	interrupted := 0
+	// Each run is interrupted once it has committed some more entries.
+	for _, commits := range []int{1, 3, 5} {
+		before, _, s3Before, _ := counts(t, st)
+		entries, _ := os.ReadDir(filepath.Join(st, "_manifest"))
+		var out bytes.Buffer
+		cmd := exec.Command(os.Args[0], args...)
+		cmd.Env = append(os.Environ(), "KEYTRAIL_TEST_MAIN=1")
+		cmd.Stdout = &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan struct{})
+		go func() { cmd.Wait(); close(exited) }()
+	wait:
+		for {
+			select {
+			case <-exited:
+				break wait
+			case <-time.After(time.Millisecond):
+			}
+			if now, _ := os.ReadDir(filepath.Join(st, "_manifest")); len(now) >= len(entries)+commits {
+				cmd.Process.Signal(syscall.SIGINT)
+				<-exited
+				break
+			}
+		}
+		var s map[string]any
+		if err := json.Unmarshal(out.Bytes(), &s); err != nil {
+			continue // stopped before it wrote a summary
+		}
+		if s["interrupted"] == true {
+			interrupted++
+		}
+		ct, _, s3, _ := counts(t, st)
+		if got := int64(s["records_stored"].(float64)); got != ct+s3-before-s3Before {
+			t.Errorf("after SIGINT at %d commits: the summary says %d records stored, the store gained %d", commits, got, ct+s3-before-s3Before)
+		}
+	}
+	if interrupted == 0 {
+		t.Error("no run was interrupted before it finished: the test did not test an interruption")
+	}
+	if _, errOut, code := run(t, args...); code != 0 {
+		t.Fatalf("final run: exit %d: %s", code, errOut)
+	}
+	wantSample(t, st, sum, "after interruptions and a final run")
+}
+
+// TestIngest_CompactionResumes: partitions left with many small files
+// (here by --no-compact; as well by a run killed while compacting) are
+// compacted by the next run, whatever it reads.
+func TestIngest_CompactionResumes(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	day0 := sum.CloudTrail.First.UTC().Truncate(24 * time.Hour)
+	ct := filepath.Join(logs, "cloudtrail")
+	for i := 0; i < 9; i++ {
+		from, to := day0.Add(time.Duration(2*i)*time.Hour), day0.Add(time.Duration(2*i+2)*time.Hour-time.Second)
+		if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct, "--no-compact", "--from", from.Format(time.RFC3339), "--to", to.Format(time.RFC3339)); code != 0 {
+			t.Fatalf("run %d: exit %d: %s", i, code, errOut)
+		}
+	}
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct, "--from", "2000-01-01", "--to", "2000-01-01")
+	if code != 0 || s["files_compacted"].(float64) == 0 {
+		t.Errorf("a run that read nothing: exit %d, compacted %v files, want the day's: %s", code, s["files_compacted"], errOut)
+	}
+	s2, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := s2.Manifest()
+	if n := len(m.FilesOf(store.TableCloudTrail)); n >= 8 {
+		t.Errorf("%d CloudTrail files after compaction", n)
+	}
+}
+
+// TestIngest_OldManifest: a store whose manifest names its sources by path
+// only (written before objects had IDs) is re-keyed by the next ingest, so
+// that a copy of its logs is still recognized.
+func TestIngest_OldManifest(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail")); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	s, err := store.Open(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := s.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := map[string]*store.SourceEntry{}
+	for _, e := range m.Sources {
+		e.ID = ""
+		old[e.Key] = e
+	}
+	m.Sources = old
+	if err := s.Checkpoint(m); err != nil {
+		t.Fatal(err)
+	}
+	cp := filepath.Join(t.TempDir(), "copy")
+	copyTree(t, filepath.Join(logs, "cloudtrail"), cp)
+	r, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", cp)
+	if code != 0 || r["objects_read"].(float64) != 0 {
+		t.Errorf("a copy of the logs of an old store: exit %d, read %v objects, want none: %s", code, r["objects_read"], errOut)
+	}
+	if n, distinct, _, _ := counts(t, st); n != int64(sum.CloudTrail.Records) || distinct != n {
+		t.Errorf("%d events (%d distinct), want %d", n, distinct, sum.CloudTrail.Records)
+	}
+}

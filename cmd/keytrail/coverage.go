@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type coverageReport struct {
 	Bytes    int64  `json:"bytes"`
 	Sources  int    `json:"source_objects"`
 	Rejected int64  `json:"records_rejected"`
+	// Partial names the source objects that could not be read to their
+	// end (truncated, malformed): their rows before the damage are stored.
+	Partial []string `json:"objects_not_read_in_full,omitempty"`
 	*keytrail.Coverage
 }
 
@@ -57,7 +61,11 @@ without rows inside days that have some. Times are UTC.`,
 			}
 			for _, s := range db.Manifest.Sources {
 				rep.Rejected += s.Rejects
+				if s.Partial {
+					rep.Partial = append(rep.Partial, s.Key)
+				}
 			}
+			slices.Sort(rep.Partial)
 			if opts.Format == "json" {
 				enc := json.NewEncoder(ios.Out)
 				enc.SetIndent("", "  ")
@@ -71,8 +79,12 @@ without rows inside days that have some. Times are UTC.`,
 }
 
 func printCoverage(w io.Writer, rep *coverageReport) error {
-	fmt.Fprintf(w, "store %s: %s files, %s, from %s source objects; %s records rejected\n\n",
+	fmt.Fprintf(w, "store %s: %s files, %s, from %s source objects; %s records rejected\n",
 		rep.Store, count(int64(rep.Files)), bytesHuman(rep.Bytes), count(int64(rep.Sources)), count(rep.Rejected))
+	if n := len(rep.Partial); n > 0 {
+		fmt.Fprintf(w, "%d source objects not read in full (truncated or malformed; their rows before the damage are stored), first: %s\n", n, rep.Partial[0])
+	}
+	fmt.Fprintln(w)
 	for _, t := range rep.Tables {
 		fmt.Fprintf(w, "%s: %s rows\n", t.Table, count(t.Rows))
 		if len(t.Groups) == 0 {

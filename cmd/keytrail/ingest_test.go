@@ -343,6 +343,15 @@ func TestIngest_BadInput(t *testing.T) {
 	if known, _ := s["stored_objects_not_read_in_full"].([]any); code != 1 || len(known) != 3 {
 		t.Errorf("--strict again: exit %d, known partial objects %v: %s", code, known, errOut)
 	}
+	// And so does coverage.
+	out, _, _ := run(t, "coverage", "--store", st, "--format", "json")
+	var cov struct {
+		Partial []string `json:"objects_not_read_in_full"`
+	}
+	json.Unmarshal([]byte(out), &cov)
+	if len(cov.Partial) != 3 || !strings.HasSuffix(cov.Partial[0], "notgzip000000001.json.gz") || !strings.HasSuffix(cov.Partial[1], "cut.json.gz") {
+		t.Errorf("coverage names %v as not read in full, want the 3 damaged files", cov.Partial)
+	}
 }
 
 // TestIngest_Killed kills ingests at several moments with SIGKILL: the store

@@ -338,11 +338,7 @@ func TestIngest_CompactionResumes(t *testing.T) {
 	if code != 0 || s["files_compacted"].(float64) == 0 {
 		t.Errorf("a run that read nothing: exit %d, compacted %v files, want the day's: %s", code, s["files_compacted"], errOut)
 	}
-	s2, err := store.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, _ := s2.Manifest()
+	_, m := manifestOf(t, st)
 	if n := len(m.FilesOf(store.TableCloudTrail)); n >= 8 {
 		t.Errorf("%d CloudTrail files after compaction", n)
 	}
@@ -357,14 +353,7 @@ func TestIngest_OldManifest(t *testing.T) {
 	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail")); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	s, err := store.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := s.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, m := manifestOf(t, st)
 	old := map[string]*store.SourceEntry{}
 	for _, e := range m.Sources {
 		e.ID = ""

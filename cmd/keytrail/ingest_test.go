@@ -49,8 +49,9 @@ func ingestJSON(t *testing.T, args ...string) (summary map[string]any, stderr st
 	return summary, errOut, code
 }
 
-// counts reads the store with DuckDB: rows and distinct record ids per table.
-func counts(t *testing.T, dir string) (ct, ctDistinct, s3, s3Distinct int64) {
+// session opens a read-only SQL session on the store at dir; the caller
+// closes it.
+func session(t *testing.T, dir string) *store.DB {
 	t.Helper()
 	st, err := store.Open(dir)
 	if err != nil {
@@ -60,6 +61,27 @@ func counts(t *testing.T, dir string) (ct, ctDistinct, s3, s3Distinct int64) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// manifestOf reads the manifest of the store at dir.
+func manifestOf(t *testing.T, dir string) (*store.Store, *store.Manifest) {
+	t.Helper()
+	st, err := store.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, m
+}
+
+// counts reads the store with DuckDB: rows and distinct record ids per table.
+func counts(t *testing.T, dir string) (ct, ctDistinct, s3, s3Distinct int64) {
+	t.Helper()
+	db := session(t, dir)
 	defer db.Close()
 	row := db.QueryRowContext(context.Background(), `SELECT (SELECT count(*) FROM cloudtrail_logs), (SELECT count(DISTINCT eventid) FROM cloudtrail_logs),
 		(SELECT count(*) FROM s3_access_logs), (SELECT count(DISTINCT (requestid, operation)) FROM s3_access_logs)`)
@@ -215,14 +237,7 @@ func TestIngest_Compaction(t *testing.T) {
 	if _, errOut, code := ingestJSON(t, sources...); code != 0 {
 		t.Fatalf("last run: exit %d: %s", code, errOut)
 	}
-	s, err := store.Open(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := s.Manifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, m := manifestOf(t, st)
 	// With the reader gone, the last run removed what it kept in place.
 	parquet, _ := filepath.Glob(filepath.Join(st, "*", "*", "date=*", "*.parquet"))
 	more, _ := filepath.Glob(filepath.Join(st, "*", "date=*", "*.parquet"))
@@ -254,14 +269,7 @@ func TestIngest_Compaction(t *testing.T) {
 // CloudTrail rows; the caller closes it.
 func openReader(t *testing.T, dir string) (*store.DB, int64) {
 	t.Helper()
-	st, err := store.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := st.OpenDB(context.Background(), store.DBOptions{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := session(t, dir)
 	var n int64
 	if err := db.QueryRowContext(context.Background(), "SELECT count(*) FROM cloudtrail_logs").Scan(&n); err != nil || n == 0 {
 		t.Fatalf("a new session read %d rows: %v", n, err)

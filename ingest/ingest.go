@@ -238,11 +238,14 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 			sum.Listed++
 			listed++
 			id := objectID(in.Type, o.Key)
-			if planned[id] {
+			// Per type: a file in no layout has the same ID under both flags,
+			// and only one of them finds it a log.
+			k := string(in.Type) + " " + id
+			if planned[k] {
 				sum.Twice++
 				return nil
 			}
-			planned[id] = true
+			planned[k] = true
 			if o.Loc.Digest {
 				sum.Digests++
 				return nil

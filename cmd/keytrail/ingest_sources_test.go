@@ -112,6 +112,11 @@ func TestIngest_WrongFlagThenRight(t *testing.T) {
 	if code != 0 || s["records_stored"].(float64) != 1 {
 		t.Errorf("a plain access log after --cloudtrail: exit %d, stored %v lines, want 1: %s", code, s["records_stored"], errOut)
 	}
+	// And given to both flags in one run.
+	s, errOut, code = ingestJSON(t, "--store", t.TempDir(), "--cloudtrail", plain, "--s3-access-logs", plain)
+	if code != 0 || s["records_stored"].(float64) != 1 {
+		t.Errorf("a plain access log given to both flags: exit %d, stored %v lines, want 1: %s", code, s["records_stored"], errOut)
+	}
 }
 
 // TestIngest_Modified: a stored file changed in place, even without a

@@ -9,8 +9,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"path/filepath"
 	"runtime"
@@ -19,6 +22,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/keytrail/keytrail"
 	"github.com/keytrail/keytrail/cloudtrail"
@@ -83,6 +87,7 @@ type Summary struct {
 	Range        string        `json:"range"`
 	Listed       int           `json:"objects_listed"`
 	Unchanged    int           `json:"objects_already_stored"`
+	SameBytes    int           `json:"objects_already_stored_new_mtime,omitempty"`
 	Digests      int           `json:"digest_files_skipped"`
 	Files        int           `json:"objects_read"`
 	Bytes        int64         `json:"bytes_read"`
@@ -108,18 +113,20 @@ type Summary struct {
 	DryRunObject []string      `json:"dry_run_objects,omitempty"`
 }
 
-// Problems reports whether anything was rejected or could not be read,
-// in this run or (for the objects of the range) before.
+// Problems reports whether anything was rejected, could not be read or
+// changed since it was stored, in this run or (for the objects of the
+// range) before.
 func (s *Summary) Problems() bool {
-	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.KnownPartial) > 0 || len(s.Skipped) > 0
+	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.KnownPartial) > 0 || len(s.Skipped) > 0 || len(s.Changed) > 0
 }
 
 type job struct {
-	in   Input
-	obj  keytrail.Object
-	id   string // objectID
-	need []store.Span
-	prev *store.SourceEntry
+	in     Input
+	obj    keytrail.Object
+	id     string // objectID
+	need   []store.Span
+	prev   *store.SourceEntry
+	verify bool // only compare the object's bytes with prev's
 }
 
 // Run ingests opts.Inputs into st. Only one ingest runs on a store at a
@@ -186,7 +193,7 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 		// while compacting leaves the work to the next.
 		n, cerr := st.Compact(ctx, m, partitions(m))
 		sum.Compacted = n
-		if cerr != nil && ctx.Err() == nil {
+		if err = ctx.Err(); err == nil && cerr != nil {
 			sum.Warnings = append(sum.Warnings, cerr.Error())
 		}
 	}
@@ -230,6 +237,9 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 	want := store.Span{From: opts.Range.From, To: opts.Range.To}
 	keep := func(have string, set []string) bool { return have == "" || len(set) == 0 || slices.Contains(set, have) }
 	inStore := st.Dir + string(filepath.Separator)
+	if real, err := filepath.EvalSymlinks(st.Dir); err == nil {
+		inStore = real + string(filepath.Separator) // sources are listed by real paths
+	}
 	planned := map[string]bool{}
 	var jobs []job
 	for _, in := range opts.Inputs {
@@ -237,7 +247,7 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 		err := in.Source.List(ctx, in.Type, opts.Range, opts.Slack, func(o keytrail.Object) error {
 			sum.Listed++
 			listed++
-			id := objectID(in.Type, o.Key)
+			id := objectID(in.Type, o.Loc.Path, o.Key)
 			// Per type: a file in no layout has the same ID under both flags,
 			// and only one of them finds it a log.
 			k := string(in.Type) + " " + id
@@ -260,8 +270,16 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 			prev := m.Sources[id]
 			need := []store.Span{want}
 			if prev != nil {
-				if changed(prev, o) {
+				switch changed(prev, o) {
+				case sameContent:
+				case maybeChanged: // read to compare its bytes with the stored version's
+					jobs = append(jobs, job{in: in, obj: o, id: id, prev: prev, verify: true})
+					return nil
+				default:
 					sum.Changed = append(sum.Changed, o.Key)
+					if prev.Partial {
+						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note+"; it has changed since (completed?)")))
+					}
 					return nil
 				}
 				need = store.Uncovered(prev.Spans, want)
@@ -302,44 +320,88 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 	return jobs, nil
 }
 
-// changed reports whether o is not the object prev recorded: another size
-// or ETag, or, read again from the same local path, another modification
-// time. (A copy of a stored object elsewhere is compared by size only: a
-// copy's time is its own.)
-func changed(prev *store.SourceEntry, o keytrail.Object) bool {
-	if prev.Size != o.Size {
-		return true
+// Answers of changed.
+const (
+	sameContent  = iota
+	maybeChanged // the same path and size, another modification time
+	changedContent
+)
+
+// changed tells whether o is the object prev recorded: another size or
+// ETag is another object; a copy elsewhere with the size recorded is the
+// same (a copy's time is its own); at the same local path, another
+// modification time may be a new copy of the same bytes (a download again)
+// or an edit, which only the bytes tell (see SourceEntry.SHA256).
+func changed(prev *store.SourceEntry, o keytrail.Object) int {
+	switch {
+	case prev.Size != o.Size:
+		return changedContent
+	case prev.ETag != "" && o.ETag != "":
+		if prev.ETag != o.ETag {
+			return changedContent
+		}
+		return sameContent
+	case prev.ETag == "" && o.ETag == "" && samePath(prev.Key, o.Key) &&
+		!prev.ModTime.IsZero() && !o.ModTime.IsZero() && !prev.ModTime.Equal(o.ModTime):
+		if prev.SHA256 == "" {
+			return changedContent // recorded before hashes: cannot tell
+		}
+		return maybeChanged
 	}
-	if prev.ETag != "" && o.ETag != "" {
-		return prev.ETag != o.ETag
-	}
-	return prev.Key == o.Key && prev.ETag == "" && o.ETag == "" &&
-		!prev.ModTime.IsZero() && !o.ModTime.IsZero() && !prev.ModTime.Equal(o.ModTime)
+	return sameContent
+}
+
+// samePath compares keys as the manifest keeps them: its JSON holds invalid
+// UTF-8 as U+FFFD.
+func samePath(a, b string) bool {
+	return strings.ToValidUTF8(a, "\uFFFD") == strings.ToValidUTF8(b, "\uFFFD")
 }
 
 // objectID names an object the same wherever it is read from, so that
 // logs already stored are not stored again when read through another path,
 // a link, a copy or a download of the bucket: a CloudTrail file by its key
 // from the AWSLogs/ folder on, an access log by its file name (its time and
-// unique string); an object in no AWS layout by its key.
-func objectID(t keytrail.LogType, key string) string {
-	switch t {
-	case keytrail.CloudTrail:
-		if _, ok := cloudtrail.ParseKey(key); ok {
-			k := "/" + filepath.ToSlash(key)
-			return "cloudtrail:" + k[strings.LastIndex(k, "/AWSLogs/")+1:]
-		}
-	case keytrail.S3Access:
-		if _, ok := s3access.ParseKey(key); ok {
-			return "s3access:" + key[strings.LastIndexAny(key, `/\`)+1:]
-		}
+// unique string; in the date-partitioned layout with the account, region
+// and bucket before it), whichever of the paths names it in AWS's layout
+// (a link's own path, then where it leads); an object in no AWS layout by
+// its key. An ID is valid UTF-8, as the manifest's JSON needs: other bytes
+// are written out in hex, so that two names stay two IDs.
+func objectID(t keytrail.LogType, paths ...string) string {
+	id := layoutID(t, paths...)
+	if id == "" {
+		id = paths[len(paths)-1]
 	}
-	return key
+	if !utf8.ValidString(id) {
+		id = "hex:" + hex.EncodeToString([]byte(id))
+	}
+	return id
 }
 
-// notLog is the note of an object that is not a log of its flag's type.
-// Such objects are no longer recorded; adoptIDs drops old entries of them.
-const notLog = "not a "
+func layoutID(t keytrail.LogType, paths ...string) string {
+	for _, p := range paths {
+		k := "/" + filepath.ToSlash(p)
+		switch t {
+		case keytrail.CloudTrail:
+			if _, ok := cloudtrail.ParseKey(k); ok {
+				return "cloudtrail:" + k[strings.LastIndex(k, "/AWSLogs/")+1:]
+			}
+		case keytrail.S3Access:
+			if loc, ok := s3access.ParseKey(k); ok {
+				name := k[strings.LastIndexByte(k, '/')+1:]
+				if loc.Bucket != "" {
+					return "s3access:" + loc.Account + "/" + loc.Region + "/" + loc.Bucket + "/" + name
+				}
+				return "s3access:" + name
+			}
+		}
+	}
+	return ""
+}
+
+// notLog holds the notes of objects found not to be logs of their flag's
+// type, as earlier builds recorded them; such objects are no longer
+// recorded, and adoptIDs drops old entries of them.
+var notLog = map[string]bool{"not a CloudTrail log": true, "not an S3 server access log": true}
 
 // adoptIDs keys m's sources by objectID, as stores written before IDs were
 // keyed by path, and drops the entries of objects found not to be logs of
@@ -348,7 +410,7 @@ const notLog = "not a "
 func adoptIDs(m *store.Manifest) bool {
 	changed := false
 	for k, e := range m.Sources {
-		if e.Rows == 0 && strings.HasPrefix(e.Note, notLog) {
+		if e.Rows == 0 && notLog[e.Note] {
 			delete(m.Sources, k)
 			changed = true
 			continue
@@ -359,9 +421,17 @@ func adoptIDs(m *store.Manifest) bool {
 		e.ID = objectID(e.Type, e.Key)
 		changed = true
 		delete(m.Sources, k)
-		if old := m.Sources[e.ID]; old == nil || old.Ingested.Before(e.Ingested) {
-			m.Sources[e.ID] = e
+		if old := m.Sources[e.ID]; old != nil {
+			// The same object stored from two paths: what each read is
+			// stored, so the spans of both are covered.
+			if e.Ingested.Before(old.Ingested) {
+				e, old = old, e
+			}
+			e.Spans = store.MergeSpans(append(slices.Clone(e.Spans), old.Spans...))
+			e.Rows += old.Rows
+			e.Partial = e.Partial || old.Partial
 		}
+		m.Sources[e.ID] = e
 	}
 	return changed
 }
@@ -389,6 +459,9 @@ type run struct {
 // human formats a duration of minutes or more as people write it: 5h46m,
 // 12h, 30m.
 func human(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
 	s := d.Round(time.Minute).String()
 	s = strings.TrimSuffix(s, "0s")
 	if strings.HasSuffix(s, "h0m") {
@@ -623,13 +696,15 @@ const commitFlushes = 16
 // their rows are committed, so that an interrupted ingest reports what it
 // stored, not what it read.
 type tally struct {
-	files                                      int
+	files, sameBytes                           int
 	bytes, records, outside, already, rejected int64
 	fileErrors, quarantine                     []string
 }
 
 func (t *tally) addTo(s *Summary) {
 	s.Files += t.files
+	s.Unchanged += t.sameBytes
+	s.SameBytes += t.sameBytes
 	s.Bytes += t.bytes
 	s.Records += t.records
 	s.OutOfRange += t.outside
@@ -685,7 +760,10 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		entry.Note, entry.Partial = err.Error(), true
 		t.fileErrors = append(t.fileErrors, errorWithKey(j.obj.Key, err))
 	}
-	counted := &countingReader{r: rc}
+	counted := &countingReader{r: rc, h: rd.hash()}
+	if j.verify {
+		return w.verifyObject(j, counted, t)
+	}
 	r, err := rd.dec.Reset(counted)
 	if counted.err != nil {
 		return entry, false, counted.failed(j.obj.Key)
@@ -695,6 +773,10 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	}
 	if err != nil {
 		partial(err)
+		entry.SHA256 = counted.sum()
+		if counted.err != nil {
+			return entry, false, counted.failed(j.obj.Key)
+		}
 		t.files++
 		t.bytes += j.obj.Size
 		return entry, true, nil
@@ -786,6 +868,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	if ctx.Err() != nil {
 		return entry, false, ctx.Err()
 	}
+	entry.SHA256 = counted.sum()
 	if counted.err != nil {
 		return entry, false, counted.failed(j.obj.Key)
 	}
@@ -810,6 +893,32 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	t.already += already
 	t.rejected += q.n
 	return entry, true, nil
+}
+
+// verifyObject reads an object stored before that has a new modification
+// time: with the bytes of the stored version, it is recorded with its new
+// time and nothing else is done; with other bytes, it is reported changed.
+func (w *run) verifyObject(j job, counted *countingReader, t *tally) (store.SourceEntry, bool, error) {
+	sum := counted.sum()
+	if counted.err != nil {
+		return store.SourceEntry{}, false, counted.failed(j.obj.Key)
+	}
+	if w.opts.Progress != nil {
+		w.opts.Progress.Advance(1, counted.n, 0)
+	}
+	if sum == j.prev.SHA256 {
+		entry := *j.prev
+		entry.Key, entry.ModTime = j.obj.Key, j.obj.ModTime
+		t.sameBytes++
+		return entry, true, nil
+	}
+	w.sumMu.Lock()
+	defer w.sumMu.Unlock()
+	w.sum.Changed = append(w.sum.Changed, j.obj.Key)
+	if j.prev.Partial {
+		w.sum.KnownPartial = append(w.sum.KnownPartial, errorWithKey(j.prev.Key, errors.New(j.prev.Note+"; it has changed since (completed?)")))
+	}
+	return store.SourceEntry{}, false, nil
 }
 
 // hardFlushFactor bounds memory for a single huge object: past this many
@@ -913,6 +1022,16 @@ type readers struct {
 	br   *bufio.Reader
 	ct   *cloudtrail.Reader
 	s3   *s3access.Reader
+	h    hash.Hash
+}
+
+// hash returns the worker's SHA-256, reset.
+func (rd *readers) hash() hash.Hash {
+	if rd.h == nil {
+		rd.h = sha256.New()
+	}
+	rd.h.Reset()
+	return rd.h
 }
 
 func (rd *readers) sniff(r io.Reader) *bufio.Reader {
@@ -944,21 +1063,30 @@ func (rd *readers) s3access(r io.Reader, key string) *s3access.Reader {
 	return rd.s3
 }
 
-// countingReader counts the bytes read from a source and keeps the
-// source's own error (not the decoder's).
+// countingReader counts and hashes the bytes read from a source and keeps
+// the source's own error (not the decoder's).
 type countingReader struct {
 	r   io.Reader
 	n   int64
+	h   hash.Hash // SHA-256
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	c.h.Write(p[:n])
 	if err != nil && err != io.EOF && c.err == nil {
 		c.err = err
 	}
 	return n, err
+}
+
+// sum reads what the decoder left of the object (a damaged file's rest,
+// bytes after the end) and returns the hex SHA-256 of all its bytes.
+func (c *countingReader) sum() string {
+	io.Copy(io.Discard, c)
+	return hex.EncodeToString(c.h.Sum(nil))
 }
 
 // failed is the error that ends an ingest whose source broke off.

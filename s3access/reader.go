@@ -50,6 +50,8 @@ func (r *Reader) Reset(rd io.Reader, source string) {
 // skipped, though they count in line numbers. Lines end with "\n" or "\r\n";
 // the last line may lack its terminator.
 //
+// A UTF-8 byte order mark at the start of the stream is skipped.
+//
 // Next returns io.EOF after the last record. For a line that cannot be
 // parsed, or is longer than MaxLineLen, it returns a *keytrail.RecordError
 // with the 1-based line number, the line's byte offset, the reason and the
@@ -61,6 +63,13 @@ func (r *Reader) Reset(rd io.Reader, source string) {
 func (r *Reader) Next(rec *keytrail.AccessLogRecord) error {
 	if r.err != nil {
 		return r.err
+	}
+	if r.line == 0 && r.offset == 0 {
+		// A UTF-8 byte order mark (an editor's) is not part of the first line.
+		if b, _ := r.br.Peek(3); bytes.Equal(b, []byte("\xef\xbb\xbf")) {
+			r.br.Discard(3)
+			r.offset = 3
+		}
 	}
 	for {
 		start := r.offset

@@ -171,13 +171,14 @@ func (w *dirWalk) link(path string) error {
 	return nil
 }
 
-// file lists the file at real, whose key layout is read from path.
+// file lists the file at real, whose key layout is read from path: the
+// object's Key is real, its Loc.Path is path.
 func (w *dirWalk) file(path, real string, info fs.FileInfo) error {
 	loc := ParseKey(w.t, filepath.ToSlash(path))
 	if !keytrail.MayHold(loc, w.r, w.slack) {
 		return nil
 	}
-	loc.Path = real
+	loc.Path = path
 	w.listed++
 	return w.fn(keytrail.Object{Key: real, Size: info.Size(), ModTime: info.ModTime().UTC(), Loc: loc})
 }

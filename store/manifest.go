@@ -14,6 +14,7 @@ import (
 	"time"
 
 	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/keytrail/keytrail"
 )
 
@@ -113,7 +114,11 @@ type SourceEntry struct {
 	Note       string           `json:"note,omitempty"` // e.g. "digest file", "truncated: …"
 	// Partial marks an object that could not be read to its end (Note says
 	// why): the rows before the damage are stored.
-	Partial  bool      `json:"partial,omitempty"`
+	Partial bool `json:"partial,omitempty"`
+	// SHA256 is the hex SHA-256 of the object's bytes as stored
+	// (compressed): a copy with a new modification time is told from a
+	// changed object by it.
+	SHA256   string    `json:"sha256,omitempty"`
 	Ingested time.Time `json:"ingested"`
 }
 
@@ -271,7 +276,25 @@ const checkpointEvery = 32
 // Manifest reads the store's current state: the newest checkpoint plus the
 // deltas after it. Deltas are written whole by rename, so a crash leaves
 // either the delta or nothing. A store not created yet holds nothing.
+//
+// A reader without the read lock (see OpenDB) may find an entry it listed
+// removed by a writer's checkpoint meanwhile: it reads the folder again.
 func (s *Store) Manifest() (*Manifest, error) {
+	for i := 0; ; i++ {
+		m, err := s.readManifest()
+		if i < 10 && errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		return m, err
+	}
+}
+
+// manifestRead are the options manifests are read with: an entry whose
+// name is repeated (written by a build that let two invalid UTF-8 keys
+// become one) is read, the later value kept, rather than the store lost.
+var manifestRead = jsontext.AllowDuplicateNames(true)
+
+func (s *Store) readManifest() (*Manifest, error) {
 	dir := s.path(manifestDir)
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -302,7 +325,7 @@ func (s *Store) Manifest() (*Manifest, error) {
 		}
 		// json v2 reads a checkpoint twice as fast as encoding/json
 		// (70 ms for the 4.6 MB of a 10M-event store: every command pays it).
-		if err := jsonv2.Unmarshal(b, m); err != nil {
+		if err := jsonv2.Unmarshal(b, m, manifestRead); err != nil {
 			return nil, fmt.Errorf("store manifest checkpoint %d is damaged: %w", checkpoint, err)
 		}
 		if m.Files == nil {
@@ -322,7 +345,7 @@ func (s *Store) Manifest() (*Manifest, error) {
 			return nil, fmt.Errorf("cannot read the store manifest: %w", err)
 		}
 		var d Delta
-		if err := jsonv2.Unmarshal(b, &d); err != nil {
+		if err := jsonv2.Unmarshal(b, &d, manifestRead); err != nil {
 			return nil, fmt.Errorf("store manifest entry %d is damaged: %w", n, err)
 		}
 		m.apply(&d)

@@ -85,3 +85,54 @@ func TestPartition_Dir(t *testing.T) {
 		t.Errorf("File of an access-log partition = %+v", got)
 	}
 }
+
+// TestManifest_ReadWhileCheckpointing: a reader without the read lock (a
+// dry run) reads the manifest while a writer commits and checkpoints,
+// removing the entries it replaces: every read succeeds and is whole.
+func TestManifest_ReadWhileCheckpointing(t *testing.T) {
+	st, err := store.Create(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.Manifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 400 {
+			key := fmt.Sprintf("s%d", i)
+			if err := st.Commit(m, &store.Delta{Sources: []store.SourceEntry{{ID: key, Key: key}}}); err != nil {
+				t.Error(err)
+				return
+			}
+			if i%3 == 0 {
+				if err := st.Checkpoint(m); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}
+	}()
+	reads := 0
+	for {
+		select {
+		case <-done:
+			if reads == 0 {
+				t.Error("no read overlapped the writes")
+			}
+			return
+		default:
+		}
+		got, err := st.Manifest()
+		if err == nil && int64(len(got.Sources)) != got.Seq {
+			err = fmt.Errorf("%d sources at seq %d", len(got.Sources), got.Seq)
+		}
+		if err != nil {
+			<-done // the writer, before the folder goes
+			t.Fatalf("read %d: %v", reads, err)
+		}
+		reads++
+	}
+}

@@ -65,10 +65,10 @@ so). OUT_DIR is created if it does not exist.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(ios.Err, sum.String())
 			if quiet, _ := cmd.Flags().GetBool("quiet"); quiet {
 				return nil
 			}
+			fmt.Fprint(ios.Err, sum.String())
 			var always []string
 			if opts.Incident {
 				always = append(always, "the incident's")

@@ -90,4 +90,7 @@ func TestGenerateMoreThanAsked(t *testing.T) {
 	if code != exitOK || strings.Contains(stderr, "note:") {
 		t.Errorf("exit %d, want a note only with the incident:\n%s", code, stderr)
 	}
+	if out, stderr, code := run(t, "generate", "-q", "--events", "5", "--days", "1", t.TempDir()); code != exitOK || out+stderr != "" {
+		t.Errorf("-q: exit %d, printed %q %q, want nothing", code, out, stderr)
+	}
 }

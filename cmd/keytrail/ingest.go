@@ -203,8 +203,15 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 			enc := json.NewEncoder(ios.Out)
 			enc.SetIndent("", "  ")
 			enc.Encode(sum)
-		} else if !g.Quiet || err != nil || sum.Problems() {
-			printIngestSummary(ios, sum, opts.DryRun)
+		} else {
+			if opts.DryRun { // the result: what would be read
+				for _, k := range sum.DryRunObject {
+					fmt.Fprintln(ios.Out, k)
+				}
+			}
+			if !g.Quiet || err != nil || sum.Problems() {
+				printIngestSummary(ios, sum, opts.DryRun)
+			}
 		}
 	}
 	if err != nil {
@@ -242,9 +249,6 @@ func openSource(ctx context.Context, loc string, opts *IngestOptions) (keytrail.
 func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	w := ios.Err
 	if dryRun {
-		for _, k := range s.DryRunObject {
-			fmt.Fprintln(ios.Out, k)
-		}
 		fmt.Fprintf(w, "dry run: would read %s objects (%s); %s already stored, %s digest files skipped\n",
 			count(int64(s.Files)), bytesHuman(s.Bytes), count(int64(s.Unchanged)), count(int64(s.Digests)))
 		printListProblems(w, s)
@@ -261,6 +265,9 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	fmt.Fprintf(w, "%s %s objects (%s) in %.1fs: %s records stored, %s outside the range%s, %s rejected; %s objects already stored; store %s\n",
 		status, count(int64(s.Files)), bytesHuman(s.Bytes), s.Elapsed.Seconds(), count(s.Records), count(s.OutOfRange), already,
 		count(s.Rejected), count(int64(s.Unchanged)), signedBytes(s.StoreBytes))
+	if s.SameBytes > 0 {
+		fmt.Fprintf(w, "  %s of the objects already stored have new modification times and the same bytes (copied again)\n", count(int64(s.SameBytes)))
+	}
 	if s.Digests > 0 {
 		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
 	}
@@ -284,7 +291,7 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 		fmt.Fprintf(w, "  changed since it was ingested (size, ETag or modification time), skipped: %s\n", k)
 	}
 	if len(s.Changed) > 0 {
-		fmt.Fprintln(w, "  AWS never rewrites a delivered log: check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
+		fmt.Fprintln(w, "  AWS never rewrites a delivered log: unless a file was stored while it was still being copied, check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
 	}
 	if s.Rejected > 0 {
 		fmt.Fprintf(w, "  rejected records are kept with their source and reason in %s/quarantine (%d files)\n", s.Store, len(s.Quarantine))

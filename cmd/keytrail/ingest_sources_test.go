@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -220,6 +221,11 @@ func TestIngest_DryRunWritesNothing(t *testing.T) {
 	if _, err := os.Stat(st); !os.IsNotExist(err) {
 		t.Errorf("a dry run created %s (%v)", st, err)
 	}
+	// Its result, the objects, is printed even with -q.
+	out, _, code := run(t, "ingest", "-q", "--store", st, "--dry-run", "--cloudtrail", filepath.Join(logs, "cloudtrail"))
+	if lines := strings.Count(out, "\n"); code != 0 || lines != sum.CloudTrail.Files {
+		t.Errorf("-q --dry-run: exit %d, %d lines on stdout, want the %d objects", code, lines, sum.CloudTrail.Files)
+	}
 }
 
 // TestIngest_BadFlags: what cannot be meant is a usage error (exit 2) or a
@@ -376,5 +382,156 @@ func TestIngest_OldManifest(t *testing.T) {
 	}
 	if n, distinct, _, _ := counts(t, st); n != int64(sum.CloudTrail.Records) || distinct != n {
 		t.Errorf("%d events (%d distinct), want %d", n, distinct, sum.CloudTrail.Records)
+	}
+}
+
+// TestIngest_NotUTF8Names: file names that are not UTF-8 are objects of
+// their own, the store's manifest reads back, and a second run adds
+// nothing.
+func TestIngest_NotUTF8Names(t *testing.T) {
+	dir := t.TempDir()
+	for i, name := range []string{"events-\xfe.json", "events-\xff.json", "caf\xe9.json"} {
+		ev := fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T10:00:0%dZ","eventSource":"s3.amazonaws.com","eventName":"ListBuckets","eventID":"nu-%d"}`+"\n", i, i)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(ev), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := t.TempDir()
+	for run := range 2 {
+		s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir)
+		if want := []float64{3, 0}[run]; code != 0 || s["records_stored"].(float64) != want {
+			t.Fatalf("run %d: exit %d, stored %v, want %v: %s", run, code, s["records_stored"], want, errOut)
+		}
+	}
+	if n, distinct, _, _ := counts(t, st); n != 3 || distinct != 3 {
+		t.Errorf("%d events (%d distinct), want 3", n, distinct)
+	}
+}
+
+// TestIngest_LinkFarm: links in AWS's layout to files named otherwise (as
+// git-annex and DVC keep data) are the objects a copy in the layout is.
+func TestIngest_LinkFarm(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	ct := filepath.Join(logs, "cloudtrail")
+	farm, blobs := filepath.Join(t.TempDir(), "farm"), t.TempDir()
+	n := 0
+	filepath.WalkDir(ct, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(ct, p)
+		b, _ := os.ReadFile(p)
+		n++
+		blob := filepath.Join(blobs, fmt.Sprintf("blob%d", n))
+		os.WriteFile(blob, b, 0o644)
+		os.MkdirAll(filepath.Dir(filepath.Join(farm, rel)), 0o755)
+		return os.Symlink(blob, filepath.Join(farm, rel))
+	})
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", farm); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct)
+	if code != 0 || s["objects_read"].(float64) != 0 {
+		t.Errorf("the files the links lead to, in the layout: exit %d, read %v objects, want none: %s", code, s["objects_read"], errOut)
+	}
+	if got, distinct, _, _ := counts(t, st); got != int64(sum.CloudTrail.Records) || distinct != got {
+		t.Errorf("%d events (%d distinct), want %d", got, distinct, sum.CloudTrail.Records)
+	}
+}
+
+// TestIngest_PartitionedNamesAcrossBuckets: in the date-partitioned layout,
+// two buckets' logs with one file name are two objects.
+func TestIngest_PartitionedNamesAcrossBuckets(t *testing.T) {
+	dir := t.TempDir()
+	line := "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be %s [24/Apr/2026:10:15:02 +0000] 198.51.100.7 - B00000000000001F REST.GET.BUCKET - \"-\" 200 - 113 - 7 - \"-\" \"aws-cli/2.15.30\" - hostid= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader %s.s3.amazonaws.com TLSv1.2 - -\n"
+	for _, b := range []string{"bucket-one", "bucket-two"} {
+		d := filepath.Join(dir, "111122223333", "us-east-1", b, "2026", "04", "24")
+		os.MkdirAll(d, 0o755)
+		os.WriteFile(filepath.Join(d, "2026-04-24-00-00-00-0123456789ABCDEF"), []byte(fmt.Sprintf(line, b, b)), 0o644)
+	}
+	s, errOut, code := ingestJSON(t, "--store", t.TempDir(), "--s3-access-logs", dir)
+	if code != 0 || s["records_stored"].(float64) != 2 {
+		t.Errorf("exit %d, stored %v lines, want one of each bucket: %s", code, s["records_stored"], errOut)
+	}
+}
+
+// TestIngest_StoreInsideSource: a store inside the folder given as a
+// source, even reached through a link, is not read as logs.
+func TestIngest_StoreInsideSource(t *testing.T) {
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	os.MkdirAll(src, 0o755)
+	os.WriteFile(filepath.Join(src, "events.json"), []byte(`{"eventVersion":"1.11","eventTime":"2026-04-24T10:00:00Z","eventName":"X","eventID":"a"}`+"\n"), 0o644)
+	os.Symlink(src, filepath.Join(base, "link"))
+	st := filepath.Join(base, "link", "store")
+	for run := range 3 {
+		s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", src, "--strict")
+		if code != 0 || s["records_rejected"].(float64) != 0 {
+			t.Fatalf("run %d: exit %d, %v rejected: %s", run, code, s["records_rejected"], errOut)
+		}
+	}
+}
+
+// TestIngest_CopiedAgain: logs copied again to the same path (new
+// modification times, the same bytes) are recognized by their bytes;
+// an edited one is reported, and with --strict is an error.
+func TestIngest_CopiedAgain(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	dir := filepath.Join(t.TempDir(), "dl")
+	copyTree(t, filepath.Join(logs, "s3-access-logs"), dir)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--s3-access-logs", dir); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	os.RemoveAll(dir)
+	copyTree(t, filepath.Join(logs, "s3-access-logs"), dir)
+	later := time.Now().Add(time.Hour)
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		return os.Chtimes(p, later, later)
+	})
+	s, errOut, code := ingestJSON(t, "--store", st, "--s3-access-logs", dir, "--strict")
+	if code != 0 || s["objects_already_stored_new_mtime"].(float64) != float64(sum.AccessLogs.Files) || s["changed_objects_skipped"] != nil {
+		t.Errorf("copied again: exit %d, %v with the same bytes, changed %v; want all %d the same: %s",
+			code, s["objects_already_stored_new_mtime"], s["changed_objects_skipped"], sum.AccessLogs.Files, errOut)
+	}
+	// The new times are recorded: the next run reads nothing.
+	s, _, _ = ingestJSON(t, "--store", st, "--s3-access-logs", dir)
+	if s["objects_already_stored_new_mtime"] != nil || s["objects_read"].(float64) != 0 {
+		t.Errorf("third run: %v compared again, %v read; want none", s["objects_already_stored_new_mtime"], s["objects_read"])
+	}
+	wantLines(t, st, sum.AccessLogs.Records)
+}
+
+// TestIngest_PartialThenComplete: a file stored while it was still being
+// copied, then completed, stays a problem for --strict (its rest can be
+// read only into a new store), and the summary says so.
+func TestIngest_PartialThenComplete(t *testing.T) {
+	dir := t.TempDir()
+	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
+	os.MkdirAll(day, 0o755)
+	var recs []string
+	for i := range 400 {
+		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T10:%02d:%02dZ","eventName":"X","eventID":"p%d"}`, i/60, i%60, i))
+	}
+	full := gzipBytes(t, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`))
+	f := filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1100Z_partial000000001.json.gz")
+	os.WriteFile(f, full[:len(full)/2], 0o644)
+	st := t.TempDir()
+	ingestJSON(t, "--store", st, "--cloudtrail", dir)
+	os.WriteFile(f, full, 0o644)
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir, "--strict")
+	known, _ := s["stored_objects_not_read_in_full"].([]any)
+	if code != 1 || len(known) != 1 || !strings.Contains(fmt.Sprint(known), "changed since") {
+		t.Errorf("completed after a partial read: exit %d, known partial %v: %s", code, known, errOut)
+	}
+}
+
+// wantLines fails the test unless the store holds n access-log lines, each
+// once.
+func wantLines(t *testing.T, st string, n int64) {
+	t.Helper()
+	if _, _, s3, distinct := counts(t, st); s3 != n || distinct != s3 {
+		t.Errorf("%d lines (%d distinct), want %d", s3, distinct, n)
 	}
 }

@@ -1,0 +1,80 @@
+package ingest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/keytrail/keytrail"
+	"github.com/keytrail/keytrail/store"
+)
+
+func TestObjectID(t *testing.T) {
+	const ct = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/04/24/111122223333_CloudTrail_us-east-1_20260424T1005Z_abcdefghijklmnop.json.gz"
+	tests := []struct {
+		t     keytrail.LogType
+		paths []string
+		want  string
+	}{
+		{keytrail.CloudTrail, []string{"/data/case1/" + ct}, "cloudtrail:" + ct},
+		{keytrail.CloudTrail, []string{"s3://trail/prefix/" + ct}, "cloudtrail:" + ct},
+		{keytrail.CloudTrail, []string{"/farm/" + ct, "/blobs/blob1"}, "cloudtrail:" + ct},   // a link in the layout
+		{keytrail.CloudTrail, []string{"/a/latest.json.gz", "/a/" + ct}, "cloudtrail:" + ct}, // a link to a file in it
+		{keytrail.CloudTrail, []string{"/data/events.json"}, "/data/events.json"},
+		{keytrail.S3Access, []string{"/dl/logs/2026-04-24-10-15-02-0123456789ABCDEF"}, "s3access:2026-04-24-10-15-02-0123456789ABCDEF"},
+		{keytrail.S3Access, []string{"s3://logs/p/111122223333/us-east-1/bucket-one/2026/04/24/2026-04-24-00-00-00-0123456789ABCDEF"},
+			"s3access:111122223333/us-east-1/bucket-one/2026-04-24-00-00-00-0123456789ABCDEF"},
+		{keytrail.S3Access, []string{"/data/" + ct}, "/data/" + ct}, // not an access log's name
+		{keytrail.CloudTrail, []string{"/d/caf\xe9.json"}, "hex:2f642f636166e92e6a736f6e"},
+	}
+	for _, tt := range tests {
+		if got := objectID(tt.t, tt.paths...); got != tt.want {
+			t.Errorf("objectID(%s, %q) = %q, want %q", tt.t, tt.paths, got, tt.want)
+		}
+	}
+}
+
+// TestAdoptIDs: entries of an old manifest are keyed by ID; two paths of
+// one object become one entry covering what both read; entries of objects
+// that were not logs go.
+func TestAdoptIDs(t *testing.T) {
+	const name = "2026-04-24-10-15-02-0123456789ABCDEF"
+	day := func(d int) store.Span {
+		from := time.Date(2026, 4, d, 0, 0, 0, 0, time.UTC)
+		return store.Span{From: from, To: from.AddDate(0, 0, 1)}
+	}
+	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	m := &store.Manifest{Sources: map[string]*store.SourceEntry{
+		"/a/" + name:     {Key: "/a/" + name, Type: keytrail.S3Access, Spans: []store.Span{day(24)}, Rows: 10, Ingested: t0},
+		"/copy/" + name:  {Key: "/copy/" + name, Type: keytrail.S3Access, Spans: []store.Span{day(25)}, Rows: 5, Ingested: t0.Add(time.Hour)},
+		"/a/README.md":   {Key: "/a/README.md", Type: keytrail.S3Access, Note: "not an S3 server access log"},
+		"s3access:other": {ID: "s3access:other", Key: "/x/other", Type: keytrail.S3Access},
+	}}
+	if !adoptIDs(m) {
+		t.Fatal("adoptIDs changed nothing")
+	}
+	if len(m.Sources) != 2 {
+		t.Fatalf("%d entries, want 2: %v", len(m.Sources), m.Sources)
+	}
+	e := m.Sources["s3access:"+name]
+	if e == nil || e.Key != "/copy/"+name || e.Rows != 15 || len(e.Spans) != 1 || !e.Spans[0].From.Equal(day(24).From) || !e.Spans[0].To.Equal(day(25).To) {
+		t.Errorf("merged entry %+v, want the newer key, 15 rows and the 24th and 25th", e)
+	}
+	if adoptIDs(m) {
+		t.Error("a second adoptIDs changed the manifest again")
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		20 * time.Second:                 "20s",
+		5*time.Hour + 46*time.Minute:     "5h46m",
+		12 * time.Hour:                   "12h",
+		30 * time.Minute:                 "30m",
+		90*time.Minute + 29*time.Second:  "1h30m",
+		6*time.Hour + 2*time.Millisecond: "6h",
+	} {
+		if got := human(d); got != want {
+			t.Errorf("human(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

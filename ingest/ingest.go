@@ -203,8 +203,10 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	}
 	if err == nil {
 		// Files merged away while a reader was reading them are removed
-		// now, if it is done.
-		_, err = st.Recover(m)
+		// now, if it is done. What is committed is whole either way.
+		if _, rerr := st.Recover(m); rerr != nil {
+			sum.Warnings = append(sum.Warnings, rerr.Error())
+		}
 	}
 	if late := w.latest; late.key != "" && late.after > opts.Slack/2 {
 		sum.Warnings = append(sum.Warnings, fmt.Sprintf(
@@ -925,6 +927,9 @@ func (w *run) verifyObject(j job, counted *countingReader, t *tally) (store.Sour
 		entry := *j.prev
 		entry.Key, entry.ModTime = j.obj.Key, j.obj.ModTime
 		t.sameBytes++
+		if entry.Partial {
+			t.fileErrors = append(t.fileErrors, errorWithKey(entry.Key, errors.New(entry.Note)))
+		}
 		return entry, true, nil
 	}
 	w.sumMu.Lock()

@@ -228,20 +228,17 @@ func (s *Store) readLock() (*os.File, error) {
 }
 
 // unread runs remove, which deletes files a reader may be reading, only if
-// no reader holds the store open, keeping readers out while it runs. It
-// reports whether remove ran; when it did not, what it would remove stays
-// for a later writer (Recover).
-func (s *Store) unread(remove func()) bool {
+// no reader holds the store open, keeping readers out while it runs. When
+// it does not run, what it would remove stays for a later writer (Recover).
+func (s *Store) unread(remove func()) {
 	f, err := os.OpenFile(filepath.Join(s.Dir, readersFile), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
-		return false
+		return
 	}
 	defer f.Close() // closing releases the lock
-	if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-		return false
+	if flock(f, syscall.LOCK_EX|syscall.LOCK_NB) == nil {
+		remove()
 	}
-	remove()
-	return true
 }
 
 // flock is syscall.Flock, retried when a signal interrupts it.

@@ -104,12 +104,22 @@ type Summary struct {
 	NotLogs      []string      `json:"not_logs_skipped,omitempty"`
 	Warnings     []string      `json:"warnings,omitempty"`
 	Quarantine   []string      `json:"quarantine_files,omitempty"`
+	// RejectedBy names the objects with rejected records, most first.
+	RejectedBy []ObjectRejects `json:"rejected_by_object,omitempty"`
 	StoreBytes   int64         `json:"store_bytes_added"`
 	Compacted    int           `json:"files_compacted"`
 	Interrupted  bool          `json:"interrupted,omitempty"`
 	Elapsed      time.Duration `json:"-"`
 	ElapsedS     float64       `json:"elapsed_seconds"`
 	DryRunObject []string      `json:"dry_run_objects,omitempty"`
+}
+
+// ObjectRejects is how many records of one object were rejected, and
+// where they are kept.
+type ObjectRejects struct {
+	Key        string `json:"object"`
+	Rejected   int64  `json:"rejected"`
+	Quarantine string `json:"quarantine"` // store-relative
 }
 
 // Problems reports whether anything was rejected, could not be read or
@@ -715,7 +725,8 @@ const commitFlushes = 16
 type tally struct {
 	files, sameBytes                           int
 	bytes, records, outside, already, rejected int64
-	fileErrors, quarantine                     []string
+	fileErrors                                 []string
+	rejectedBy                                 []ObjectRejects
 }
 
 func (t *tally) addTo(s *Summary) {
@@ -728,7 +739,16 @@ func (t *tally) addTo(s *Summary) {
 	s.Already += t.already
 	s.Rejected += t.rejected
 	s.FileErrors = append(s.FileErrors, t.fileErrors...)
-	s.Quarantine = append(s.Quarantine, t.quarantine...)
+	for _, r := range t.rejectedBy {
+		s.Quarantine = append(s.Quarantine, r.Quarantine)
+		i, _ := slices.BinarySearchFunc(s.RejectedBy, r, func(a, b ObjectRejects) int {
+			if a.Rejected != b.Rejected {
+				return int(b.Rejected - a.Rejected) // most first
+			}
+			return strings.Compare(a.Key, b.Key)
+		})
+		s.RejectedBy = slices.Insert(s.RejectedBy, i, r)
+	}
 }
 
 // readObject parses one object into the batches and returns its manifest
@@ -899,7 +919,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	entry.Rejects = q.n // the whole object was parsed again
 	if q.rel != "" {
 		entry.Quarantine = q.rel
-		t.quarantine = append(t.quarantine, q.rel)
+		t.rejectedBy = append(t.rejectedBy, ObjectRejects{Key: j.obj.Key, Rejected: q.n, Quarantine: q.rel})
 	}
 	progress(true)
 	w.noteLate(j.obj, stored)

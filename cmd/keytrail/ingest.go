@@ -293,8 +293,15 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	if len(s.Changed) > 0 {
 		fmt.Fprintln(w, "  AWS never rewrites a delivered log: unless a file was stored while it was still being copied, check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
 	}
+	for i, r := range s.RejectedBy {
+		if i == 5 {
+			fmt.Fprintf(w, "  … and %d more objects with rejected records (--format json lists them all)\n", len(s.RejectedBy)-i)
+			break
+		}
+		fmt.Fprintf(w, "  %s rejected in %s: %s/%s\n", count(r.Rejected), r.Key, s.Store, r.Quarantine)
+	}
 	if s.Rejected > 0 {
-		fmt.Fprintf(w, "  rejected records are kept with their source and reason in %s/quarantine (%d files)\n", s.Store, len(s.Quarantine))
+		fmt.Fprintf(w, "  rejected records are kept with their source, place and reason in %s/quarantine\n", s.Store)
 	}
 	if s.Interrupted {
 		fmt.Fprintln(w, "  run the same command again to finish: what was stored is kept and will not be read twice")

@@ -319,6 +319,12 @@ func TestIngest_BadInput(t *testing.T) {
 		!strings.Contains(fmt.Sprint(errs), "notgzip000000001.json.gz: named .gz but not gzip data") {
 		t.Errorf("file errors %v, want malformed.json and cut.json.gz with their offsets, and the .gz that is not gzip", errs)
 	}
+	// Counted per object, most first, with where each object's are kept.
+	if by, _ := s["rejected_by_object"].([]any); len(by) != 2 ||
+		!strings.HasSuffix(by[0].(map[string]any)["object"].(string), "lines.jsonl") || by[0].(map[string]any)["rejected"].(float64) != 2 ||
+		!strings.HasPrefix(by[1].(map[string]any)["quarantine"].(string), "quarantine/cloudtrail/") || by[1].(map[string]any)["rejected"].(float64) != 1 {
+		t.Errorf("rejected by object: %v, want lines.jsonl (2) then the file with a bad first line (1)", by)
+	}
 	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != 1 {
 		t.Errorf("not-log files %v, want README.md", notLogs)
 	}

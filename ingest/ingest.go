@@ -82,36 +82,36 @@ const DefaultSlack = 6 * time.Hour
 
 // Summary reports what an ingest did.
 type Summary struct {
-	Store        string        `json:"store"`
-	Range        string        `json:"range"`
-	Listed       int           `json:"objects_listed"`
-	Unchanged    int           `json:"objects_already_stored"`
-	SameBytes    int           `json:"objects_already_stored_new_mtime,omitempty"`
-	Digests      int           `json:"digest_files_skipped"`
-	Files        int           `json:"objects_read"`
-	Bytes        int64         `json:"bytes_read"`
-	Records      int64         `json:"records_stored"`
-	OutOfRange   int64         `json:"records_outside_range"`
-	Already      int64         `json:"records_already_stored"` // read again for a wider range
-	Rejected     int64         `json:"records_rejected"`
-	FileErrors   []string      `json:"file_errors,omitempty"`
-	KnownPartial []string      `json:"stored_objects_not_read_in_full,omitempty"`
-	Twice        int           `json:"objects_listed_twice,omitempty"`
-	InStore      int           `json:"store_files_passed_over,omitempty"`
-	Skipped      []string      `json:"prefixes_not_listed,omitempty"`
-	SkippedHint  string        `json:"prefixes_not_listed_hint,omitempty"`
-	Changed      []string      `json:"changed_objects_skipped,omitempty"`
-	NotLogs      []string      `json:"not_logs_skipped,omitempty"`
-	Warnings     []string      `json:"warnings,omitempty"`
-	Quarantine   []string      `json:"quarantine_files,omitempty"`
+	Store        string   `json:"store"`
+	Range        string   `json:"range"`
+	Listed       int      `json:"objects_listed"`
+	Unchanged    int      `json:"objects_already_stored"`
+	SameBytes    int      `json:"objects_already_stored_new_mtime,omitempty"`
+	Digests      int      `json:"digest_files_skipped"`
+	Files        int      `json:"objects_read"`
+	Bytes        int64    `json:"bytes_read"`
+	Records      int64    `json:"records_stored"`
+	OutOfRange   int64    `json:"records_outside_range"`
+	Already      int64    `json:"records_already_stored"` // read again for a wider range
+	Rejected     int64    `json:"records_rejected"`
+	FileErrors   []string `json:"file_errors,omitempty"`
+	KnownPartial []string `json:"stored_objects_not_read_in_full,omitempty"`
+	Twice        int      `json:"objects_listed_twice,omitempty"`
+	InStore      int      `json:"store_files_passed_over,omitempty"`
+	Skipped      []string `json:"prefixes_not_listed,omitempty"`
+	SkippedHint  string   `json:"prefixes_not_listed_hint,omitempty"`
+	Changed      []string `json:"changed_objects_skipped,omitempty"`
+	NotLogs      []string `json:"not_logs_skipped,omitempty"`
+	Warnings     []string `json:"warnings,omitempty"`
+	Quarantine   []string `json:"quarantine_files,omitempty"`
 	// RejectedBy names the objects with rejected records, most first.
-	RejectedBy []ObjectRejects `json:"rejected_by_object,omitempty"`
-	StoreBytes   int64         `json:"store_bytes_added"`
-	Compacted    int           `json:"files_compacted"`
-	Interrupted  bool          `json:"interrupted,omitempty"`
-	Elapsed      time.Duration `json:"-"`
-	ElapsedS     float64       `json:"elapsed_seconds"`
-	DryRunObject []string      `json:"dry_run_objects,omitempty"`
+	RejectedBy   []ObjectRejects `json:"rejected_by_object,omitempty"`
+	StoreBytes   int64           `json:"store_bytes_added"`
+	Compacted    int             `json:"files_compacted"`
+	Interrupted  bool            `json:"interrupted,omitempty"`
+	Elapsed      time.Duration   `json:"-"`
+	ElapsedS     float64         `json:"elapsed_seconds"`
+	DryRunObject []string        `json:"dry_run_objects,omitempty"`
 }
 
 // ObjectRejects is how many records of one object were rejected, and

@@ -271,35 +271,16 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	if s.Digests > 0 {
 		fmt.Fprintf(w, "  %s CloudTrail digest files skipped (integrity hashes, not events)\n", count(int64(s.Digests)))
 	}
-	for _, e := range s.FileErrors {
-		fmt.Fprintf(w, "  not read in full: %s\n", e)
-	}
-	for _, e := range s.KnownPartial {
-		fmt.Fprintf(w, "  stored earlier, not read in full then: %s\n", e)
-	}
-	if s.Twice > 0 {
-		fmt.Fprintf(w, "  %s objects listed twice (overlapping sources, links or copies of logs) were read once\n", count(int64(s.Twice)))
-	}
-	if s.InStore > 0 {
-		fmt.Fprintf(w, "  %s files of the store itself, inside a source folder, were passed over\n", count(int64(s.InStore)))
-	}
+	printList(w, "not read in full: ", s.FileErrors)
 	if n := len(s.NotLogs); n > 0 {
 		fmt.Fprintf(w, "  %d objects skipped that are not logs of the type their flag says (first: %s): check --cloudtrail and --s3-access-logs\n", n, s.NotLogs[0])
 	}
 	printListProblems(w, s)
-	for _, k := range s.Changed {
-		fmt.Fprintf(w, "  changed since it was ingested (size, ETag or modification time), skipped: %s\n", k)
-	}
-	if len(s.Changed) > 0 {
-		fmt.Fprintln(w, "  AWS never rewrites a delivered log: unless a file was stored while it was still being copied, check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
-	}
+	rejected := make([]string, len(s.RejectedBy))
 	for i, r := range s.RejectedBy {
-		if i == 5 {
-			fmt.Fprintf(w, "  … and %d more objects with rejected records (--format json lists them all)\n", len(s.RejectedBy)-i)
-			break
-		}
-		fmt.Fprintf(w, "  %s rejected in %s: %s/%s\n", count(r.Rejected), r.Key, s.Store, r.Quarantine)
+		rejected[i] = fmt.Sprintf("%s rejected in %s: %s/%s", count(r.Rejected), r.Key, s.Store, r.Quarantine)
 	}
+	printList(w, "", rejected)
 	if s.Rejected > 0 {
 		fmt.Fprintf(w, "  rejected records are kept with their source, place and reason in %s/quarantine\n", s.Store)
 	}
@@ -308,17 +289,40 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 	}
 }
 
-// printListProblems names the prefixes that could not be listed and the
-// other warnings.
+// printListProblems says what listing and planning found, which a dry run
+// reports too: prefixes not listed, objects changed since they were stored
+// or stored partial, objects listed twice, and the warnings.
 func printListProblems(w io.Writer, s *ingest.Summary) {
-	for _, p := range s.Skipped {
-		fmt.Fprintf(w, "  not listed, so not read: %s\n", p)
-	}
+	printList(w, "not listed, so not read: ", s.Skipped)
 	if len(s.Skipped) > 0 {
 		fmt.Fprintf(w, "  %s\n", s.SkippedHint)
 	}
+	printList(w, "stored earlier, not read in full then: ", s.KnownPartial)
+	printList(w, "changed since it was ingested (size, ETag, or bytes at a new modification time), skipped: ", s.Changed)
+	if len(s.Changed) > 0 {
+		fmt.Fprintln(w, "  AWS never rewrites a delivered log: unless a file was stored while it was still being copied, check who changed them. The store keeps the rows of the versions it read; to read the new versions, ingest them into a new store")
+	}
+	if s.Twice > 0 {
+		fmt.Fprintf(w, "  %s objects listed twice (overlapping sources, links or copies of logs) were read once\n", count(int64(s.Twice)))
+	}
+	if s.InStore > 0 {
+		fmt.Fprintf(w, "  %s files of the store itself, inside a source folder, were passed over\n", count(int64(s.InStore)))
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "  warning: %s\n", warn)
+	}
+}
+
+// printList prints the first five items, each after label, and how many
+// more there are: a run with thousands of problems must not flood the
+// terminal (--format json has them all).
+func printList(w io.Writer, label string, items []string) {
+	for i, it := range items {
+		if i == 5 {
+			fmt.Fprintf(w, "  … and %s more (--format json lists them all)\n", count(int64(len(items)-i)))
+			return
+		}
+		fmt.Fprintf(w, "  %s%s\n", label, it)
 	}
 }
 

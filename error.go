@@ -8,10 +8,11 @@ import (
 
 // Error codes of keytrail.Error.
 const (
-	EINVALID  = "invalid"   // the user gave something keytrail cannot use
-	ENOTFOUND = "not_found" // the thing asked for does not exist
-	ECONFLICT = "conflict"  // another process holds what is needed (the store lock)
-	EINTERNAL = "internal"  // a bug or an environment failure
+	EINVALID     = "invalid"     // the user gave something keytrail cannot use
+	ENOTFOUND    = "not_found"   // the thing asked for does not exist
+	ECONFLICT    = "conflict"    // another process holds what is needed (the store lock)
+	EUNAVAILABLE = "unavailable" // a source or service failed (the network): trying again may do
+	EINTERNAL    = "internal"    // a bug or an environment failure
 )
 
 // Error is an error a user can act on: its Message is printed as it is.

@@ -46,6 +46,20 @@ func IsAccountID(s string) bool {
 	return true
 }
 
+// IsUniqueString reports whether s is the unique string AWS ends a log
+// file's name with: 16 letters and digits.
+func IsUniqueString(s string) bool {
+	if len(s) != 16 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 // IsRegionName reports whether s looks like an AWS region name (us-east-1,
 // eu-central-2, cn-north-1, us-gov-west-1): lower-case letters, digits and
 // dashes, with a dash, ending in a digit.

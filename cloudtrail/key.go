@@ -17,11 +17,18 @@ import (
 // holds the delivery time (<account>_CloudTrail_<region>_YYYYMMDDTHHmmZ_…),
 // Date has it to the minute. Returns false when the key does not follow the
 // layout.
+//
+// A key outside that layout whose file name is CloudTrail's own (see
+// ParseName), as in a folder downloaded flat, tells what its name tells.
 func ParseKey(key string) (keytrail.Location, bool) {
 	loc := keytrail.Location{Path: key, Type: keytrail.CloudTrail}
 	parts := strings.Split(strings.ReplaceAll(key, "\\", "/"), "/")
 	i := lastIndex(parts, "AWSLogs")
 	if i < 0 {
+		if n, ok := ParseName(parts[len(parts)-1]); ok {
+			n.Path = key
+			return n, true
+		}
 		return loc, false
 	}
 	p := parts[i+1:]
@@ -56,6 +63,41 @@ func ParseKey(key string) (keytrail.Location, bool) {
 		if t, err := time.Parse("20060102T1504Z", f[3]); err == nil && t.Format("20060102") == loc.Date.Format("20060102") {
 			loc.Date = t.UTC()
 		}
+	}
+	return loc, true
+}
+
+// ParseName reads a CloudTrail log file's name, which is unique by itself:
+//
+//	<account>_CloudTrail_<region>_YYYYMMDDTHHmmZ_<16 letters and digits>.json[.gz]
+//
+// (CloudTrail-Insight and CloudTrail-NetworkActivity alike), and a digest's,
+// <account>_CloudTrail-Digest_<region>_<trail>_<region>_YYYYMMDDTHHmmssZ.json.gz.
+// Date is the delivery time. Returns false for any other name.
+func ParseName(name string) (keytrail.Location, bool) {
+	loc := keytrail.Location{Type: keytrail.CloudTrail}
+	f := strings.Split(name, "_")
+	if len(f) < 5 || !keytrail.IsAccountID(f[0]) || f[2] == "" {
+		return loc, false
+	}
+	loc.Account, loc.Region = f[0], f[2]
+	switch f[1] {
+	case "CloudTrail", "CloudTrail-NetworkActivity", "CloudTrail-Insight":
+		unique, _, _ := strings.Cut(f[4], ".")
+		t, err := time.Parse("20060102T1504Z", f[3])
+		if len(f) != 5 || err != nil || !keytrail.IsUniqueString(unique) || !strings.HasPrefix(f[4][16:], ".json") {
+			return loc, false
+		}
+		loc.Date, loc.Insight = t.UTC(), f[1] == "CloudTrail-Insight"
+	case "CloudTrail-Digest":
+		stamp, _, _ := strings.Cut(f[len(f)-1], ".")
+		t, err := time.Parse("20060102T150405Z", stamp)
+		if err != nil {
+			return loc, false
+		}
+		loc.Date, loc.Digest = t.UTC(), true
+	default:
+		return loc, false
 	}
 	return loc, true
 }

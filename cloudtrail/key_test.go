@@ -25,6 +25,14 @@ func TestParseKey(t *testing.T) {
 		{"AWSLogs/1111/CloudTrail/us-east-1/2026/04/24/f.json.gz", false, "", "", "", "", false, false},
 		{"AWSLogs/111122223333/elasticloadbalancing/us-east-1/2026/04/24/f.log.gz", false, "", "", "", "", false, false},
 		{"logs/2026-04-24-13-05-00-ABCDEF0123456789", false, "", "", "", "", false, false},
+		// Downloaded flat: the name tells.
+		{"/tmp/dl/111122223333_CloudTrail_us-east-1_20260424T1305Z_abcDEF0123456789.json.gz", true, "", "111122223333", "us-east-1", "2026-04-24T13:05:00Z", false, false},
+		{"dl\\111122223333_CloudTrail-Insight_eu-west-1_20260424T1305Z_abcDEF0123456789.json", true, "", "111122223333", "eu-west-1", "2026-04-24T13:05:00Z", false, true},
+		{"111122223333_CloudTrail-Digest_us-east-1_trail_us-east-1_20260424T130000Z.json.gz", true, "", "111122223333", "us-east-1", "2026-04-24T13:00:00Z", true, false},
+		{"111122223333_CloudTrail_us-east-1_20260424T1305Z_short.json.gz", false, "", "", "", "", false, false},
+		{"111122223333_CloudTrail_us-east-1_20260424T1305Z_abcDEF0123456789.csv", false, "", "", "", "", false, false},
+		{"111122223333_CloudTrail_us-east-1_2026-04-24_abcDEF0123456789.json.gz", false, "", "", "", "", false, false},
+		{"events.json", false, "", "", "", "", false, false},
 		{"AWSLogs/111122223333/CloudTrail/us-east-1/2026/04", false, "", "", "", "", false, false},
 	}
 	for _, tt := range tests {

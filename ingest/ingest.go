@@ -160,7 +160,13 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 	if err != nil {
 		return sum, err
 	}
-	if adoptIDs(m) && !opts.DryRun {
+	changed, lost := adoptIDs(m)
+	if len(lost) > 0 {
+		if err := rebuildLost(ctx, st, m, lost); err != nil {
+			return sum, err
+		}
+	}
+	if changed && !opts.DryRun {
 		if err := st.Checkpoint(m); err != nil {
 			return sum, err
 		}
@@ -281,10 +287,11 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 			prev := m.Sources[id]
 			need := []store.Span{want}
 			if prev != nil {
+				need = prev.Need(want)
 				switch changed(prev, o) {
 				case sameContent:
-				case maybeChanged: // read to compare its bytes with the stored version's
-					jobs = append(jobs, job{in: in, obj: o, id: id, prev: prev, verify: true})
+				case maybeChanged: // read to compare its content with the stored version's
+					jobs = append(jobs, job{in: in, obj: o, id: id, need: need, prev: prev, verify: true})
 					return nil
 				default:
 					sum.Changed = append(sum.Changed, o.Key)
@@ -293,7 +300,6 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 					}
 					return nil
 				}
-				need = store.Uncovered(prev.Spans, want)
 				if len(need) == 0 {
 					sum.Unchanged++
 					if prev.Partial {
@@ -334,32 +340,41 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 // Answers of changed.
 const (
 	sameContent  = iota
-	maybeChanged // the same path and size, another modification time
+	maybeChanged // to be told by its content: read it and compare
 	changedContent
 )
 
-// changed tells whether o is the object prev recorded: another size or
-// ETag is another object; a copy elsewhere with the size recorded is the
-// same (a copy's time is its own); at the same local path, another
-// modification time may be a new copy of the same bytes (a download again)
-// or an edit, which only the bytes tell (see SourceEntry.Hash).
+// changed tells whether o is the object prev recorded. Another ETag is
+// another object. Another size is too, unless one of them is compressed
+// and the other not (a gunzipped copy): the content tells. A copy elsewhere
+// with the size recorded is the same (a copy's time is its own); at the
+// same local path, another modification time may be a new copy of the same
+// content (a download again) or an edit, which only the content tells (see
+// SourceEntry.Hash; an entry without one takes one then).
 func changed(prev *store.SourceEntry, o keytrail.Object) int {
 	switch {
-	case prev.Size != o.Size:
-		return changedContent
 	case prev.ETag != "" && o.ETag != "":
 		if prev.ETag != o.ETag {
 			return changedContent
 		}
 		return sameContent
+	case prev.Size != o.Size:
+		if compressed(prev.Key) != compressed(o.Key) {
+			return maybeChanged
+		}
+		return changedContent
 	case prev.ETag == "" && o.ETag == "" && samePath(prev.Key, o.Key) &&
 		!prev.ModTime.IsZero() && !o.ModTime.IsZero() && !prev.ModTime.Equal(o.ModTime):
-		if prev.Hash == "" {
-			return changedContent // recorded before hashes: cannot tell
-		}
 		return maybeChanged
 	}
 	return sameContent
+}
+
+// compressed reports whether a key names a compressed file, as the names
+// of logs say it (.gz, .zst).
+func compressed(key string) bool {
+	k := strings.ToLower(key)
+	return strings.HasSuffix(k, ".gz") || strings.HasSuffix(k, ".zst")
 }
 
 // samePath compares keys as the manifest keeps them: its JSON holds invalid
@@ -370,13 +385,15 @@ func samePath(a, b string) bool {
 
 // objectID names an object the same wherever it is read from, so that
 // logs already stored are not stored again when read through another path,
-// a link, a copy or a download of the bucket: a CloudTrail file by its key
-// from the AWSLogs/ folder on, an access log by its file name (its time and
-// unique string; in the date-partitioned layout with the account, region
-// and bucket before it), whichever of the paths names it in AWS's layout
-// (a link's own path, then where it leads); an object in no AWS layout by
-// its key. An ID is valid UTF-8, as the manifest's JSON needs: other bytes
-// are written out in hex, so that two names stay two IDs.
+// a link, a copy, a download of the bucket (kept in its folders or flat) or
+// a decompressed copy: a log whose name is AWS's own (unique by its time and
+// random string; see cloudtrail.ParseName and s3access.ParseKey) by that
+// name without a compression suffix; another CloudTrail file in AWS's
+// layout by its key from the AWSLogs/ folder on; an object in no layout by
+// its key. Of several paths (a link's own, then where it leads), the first
+// that names it in AWS's way does. An ID is valid UTF-8, as the manifest's
+// JSON needs: other bytes are written out in hex, so that two names stay
+// two IDs.
 func objectID(t keytrail.LogType, paths ...string) string {
 	id := ""
 	for _, p := range paths {
@@ -404,14 +421,17 @@ func layoutID(t keytrail.LogType, loc keytrail.Location) string {
 		return ""
 	}
 	k := "/" + filepath.ToSlash(loc.Path)
-	if t == keytrail.CloudTrail {
-		return "cloudtrail:" + k[strings.LastIndex(k, "/AWSLogs/")+1:]
-	}
 	name := k[strings.LastIndexByte(k, '/')+1:]
-	if loc.Bucket != "" {
-		return "s3access:" + loc.Account + "/" + loc.Region + "/" + loc.Bucket + "/" + name
+	for _, ext := range []string{".gz", ".GZ", ".zst", ".ZST"} {
+		name = strings.TrimSuffix(name, ext)
 	}
-	return "s3access:" + name
+	if t == keytrail.S3Access {
+		return "s3access:" + name
+	}
+	if _, ok := cloudtrail.ParseName(name); ok {
+		return "cloudtrail:" + name
+	}
+	return "cloudtrail:" + k[strings.LastIndex(k, "/AWSLogs/")+1:]
 }
 
 // validID is id, or key when id is "", as valid UTF-8.
@@ -427,40 +447,85 @@ func validID(id, key string) string {
 
 // notLog holds the notes of objects found not to be logs of their flag's
 // type, as earlier builds recorded them; such objects are no longer
-// recorded, and adoptIDs drops old entries of them.
+// recorded.
 var notLog = map[string]bool{"not a CloudTrail log": true, "not an S3 server access log": true}
 
 // adoptIDs keys m's sources by objectID, as stores written before IDs were
-// keyed by path, and drops the entries of objects found not to be logs of
-// their type, which are no longer recorded (so that the right flag can
-// read them). It reports whether m changed.
-func adoptIDs(m *store.Manifest) bool {
-	changed := false
+// keyed by path (merging the entries of one object stored from two paths),
+// and takes out the entries of objects found not to be logs of their type.
+// Those builds kept one entry per path, so such an entry may have replaced
+// the entry of the same file stored under the other flag: they are returned
+// as lost, for rebuildLost. changed reports whether m changed.
+func adoptIDs(m *store.Manifest) (changed bool, lost []*store.SourceEntry) {
 	for k, e := range m.Sources {
-		if e.Rows == 0 && notLog[e.Note] {
-			delete(m.Sources, k)
-			changed = true
-			continue
-		}
 		if e.ID != "" {
 			continue
 		}
-		e.ID = objectID(e.Type, e.Key)
 		changed = true
 		delete(m.Sources, k)
+		if e.Rows == 0 && notLog[e.Note] {
+			lost = append(lost, e)
+			continue
+		}
+		e.ID = objectID(e.Type, e.Key)
 		if old := m.Sources[e.ID]; old != nil {
-			// The same object stored from two paths: what each read is
-			// stored, so the spans of both are covered.
-			if e.Ingested.Before(old.Ingested) {
-				e, old = old, e
-			}
-			e.Spans = store.MergeSpans(append(slices.Clone(e.Spans), old.Spans...))
-			e.Rows += old.Rows
-			e.Partial = e.Partial || old.Partial
+			merge(e, old)
 		}
 		m.Sources[e.ID] = e
 	}
-	return changed
+	return changed, lost
+}
+
+// merge folds old, an entry of the same object as e from another path,
+// into e: what each read is stored, so the spans of both are covered.
+func merge(e, old *store.SourceEntry) {
+	if e.Ingested.Before(old.Ingested) {
+		e.Key, e.ModTime, e.Ingested = old.Key, old.ModTime, old.Ingested
+	}
+	e.Spans = store.MergeSpans(append(slices.Clone(e.Spans), old.Spans...))
+	e.Rows += old.Rows
+	e.Partial = e.Partial || old.Partial
+}
+
+// rebuildLost restores the entries that lost names: an older build's entry
+// of an object it found not to be a log, which may have replaced the entry
+// of the same file stored as the other type. The store's rows name their
+// source, so they tell whether it was stored and for which times; the
+// entries of objects with no rows are dropped, so that the right flag reads
+// them.
+func rebuildLost(ctx context.Context, st *store.Store, m *store.Manifest, lost []*store.SourceEntry) error {
+	keys := map[string]bool{}
+	for _, e := range lost {
+		keys[e.Key] = true
+	}
+	db, err := st.OpenDB(ctx, store.DBOptions{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	held, err := db.SourceRows(ctx, keys)
+	db.Close()
+	if err != nil {
+		return fmt.Errorf("cannot repair the manifest of a store written by an older keytrail: %w", err)
+	}
+	for _, e := range lost {
+		r, ok := held[e.Key]
+		if !ok {
+			continue
+		}
+		e.Type = keytrail.CloudTrail
+		if r.Table == store.TableS3Access {
+			e.Type = keytrail.S3Access
+		}
+		e.ID, e.Note, e.Rows = objectID(e.Type, e.Key), "", r.Rows
+		// The times its rows span were read (the range it was read for held
+		// them); the rest of the object is read if a range asks for it.
+		e.Spans = []store.Span{{From: r.First, To: r.Last.Add(time.Nanosecond)}}
+		if old := m.Sources[e.ID]; old != nil {
+			merge(e, old)
+		}
+		m.Sources[e.ID] = e
+	}
+	return nil
 }
 
 // layoutHint says where AWS delivers logs of type t.
@@ -725,7 +790,7 @@ const commitFlushes = 16
 type tally struct {
 	files, sameBytes                           int
 	bytes, records, outside, already, rejected int64
-	fileErrors                                 []string
+	fileErrors, knownPartial                   []string
 	rejectedBy                                 []ObjectRejects
 }
 
@@ -739,6 +804,7 @@ func (t *tally) addTo(s *Summary) {
 	s.Already += t.already
 	s.Rejected += t.rejected
 	s.FileErrors = append(s.FileErrors, t.fileErrors...)
+	s.KnownPartial = append(s.KnownPartial, t.knownPartial...)
 	for _, r := range t.rejectedBy {
 		s.Quarantine = append(s.Quarantine, r.Quarantine)
 		i, _ := slices.BinarySearchFunc(s.RejectedBy, r, func(a, b ObjectRejects) int {
@@ -772,6 +838,18 @@ func (w *run) readObject(ctx context.Context, j job, o opened, rd *readers, batc
 		w.sumMu.Unlock()
 		return entry, false, nil
 	}
+	if j.verify {
+		entry, ok, again, err := w.verifyObject(j, o.rc, rd, t)
+		o.rc.Close()
+		if err != nil || !again {
+			return entry, ok, err
+		}
+		// The content stored, and part of the range still to read in it.
+		if o.rc, err = j.in.Source.Open(ctx, j.obj); err != nil {
+			return w.readObject(ctx, j, opened{err: err}, rd, batches, buffered, t)
+		}
+		j.verify = false
+	}
 	defer o.rc.Close()
 	return w.decodeObject(ctx, j, o.rc, rd, batches, buffered, t)
 }
@@ -797,28 +875,18 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		entry.Note, entry.Partial = err.Error(), true
 		t.fileErrors = append(t.fileErrors, errorWithKey(j.obj.Key, err))
 	}
-	counted := &countingReader{r: rc, h: rd.hash()}
-	if j.verify {
-		return w.verifyObject(j, counted, t)
-	}
-	r, err := rd.dec.Reset(counted)
+	counted := &countingReader{r: rc}
+	content, err := rd.open(counted, j.obj.Key)
 	if counted.err != nil {
 		return entry, false, counted.failed(j.obj.Key)
 	}
-	if err == nil && counted.n > 0 && strings.HasSuffix(strings.ToLower(j.obj.Key), ".gz") && rd.dec.Format() != "gzip" {
-		err = errors.New("named .gz but not gzip data")
-	}
 	if err != nil {
 		partial(err)
-		entry.Hash = counted.sum()
-		if counted.err != nil {
-			return entry, false, counted.failed(j.obj.Key)
-		}
 		t.files++
 		t.bytes += j.obj.Size
 		return entry, true, nil
 	}
-	br := rd.sniff(r)
+	br := rd.sniff(content)
 	// An object in AWS's key layout is a log whatever its first bytes: a
 	// damaged one is read for what it holds and its problems reported.
 	if j.obj.Loc.Date.IsZero() && !looksLike(j.in.Type, br) {
@@ -827,7 +895,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		w.sumMu.Unlock()
 		return entry, false, nil
 	}
-	r = br
+	r := io.Reader(br)
 	q := &quarantine{st: w.st, table: table, source: j.obj.Key}
 	defer q.close()
 	var rows, outside, already, lastBytes int64
@@ -845,7 +913,14 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		rows = 0
 	}
 	var stored int64
+	var first, last time.Time // of every record, kept or not
 	keep := func(t time.Time) bool {
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
 		if store.Contains(j.need, t) {
 			return true
 		}
@@ -905,7 +980,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	if ctx.Err() != nil {
 		return entry, false, ctx.Err()
 	}
-	entry.Hash = counted.sum()
+	entry.Hash = content.sum()
 	if counted.err != nil {
 		return entry, false, counted.failed(j.obj.Key)
 	}
@@ -914,6 +989,8 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	}
 	if fileErr != nil {
 		partial(fileErr)
+	} else {
+		entry.First, entry.Last = first, last
 	}
 	entry.Rows += stored
 	entry.Rejects = q.n // the whole object was parsed again
@@ -932,25 +1009,36 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	return entry, true, nil
 }
 
-// verifyObject reads an object stored before that has a new modification
-// time: with the bytes of the stored version, it is recorded with its new
-// time and nothing else is done; with other bytes, it is reported changed.
-func (w *run) verifyObject(j job, counted *countingReader, t *tally) (store.SourceEntry, bool, error) {
-	sum := counted.sum()
+// verifyObject reads an object stored before that may have changed (a new
+// modification time, or compressed otherwise) and compares its content
+// with the stored version's: the same, it is recorded with its new time and
+// key, and again reports whether part of the range is still to be read in
+// it; otherwise it is reported changed and not recorded. An entry recorded
+// before hashes takes the hash it finds.
+func (w *run) verifyObject(j job, rc io.Reader, rd *readers, t *tally) (entry store.SourceEntry, ok, again bool, err error) {
+	counted := &countingReader{r: rc}
+	content, derr := rd.open(counted, j.obj.Key)
+	var sum string
+	if derr == nil {
+		sum = content.sum()
+	}
 	if counted.err != nil {
-		return store.SourceEntry{}, false, counted.failed(j.obj.Key)
+		return entry, false, false, counted.failed(j.obj.Key)
 	}
 	if w.opts.Progress != nil {
 		w.opts.Progress.Advance(1, counted.n, 0)
 	}
-	if sum == j.prev.Hash {
-		entry := *j.prev
-		entry.Key, entry.ModTime = j.obj.Key, j.obj.ModTime
+	if derr == nil && (sum == j.prev.Hash || j.prev.Hash == "") {
+		entry = *j.prev
+		entry.ID, entry.Key, entry.ModTime, entry.Size, entry.Hash = j.id, j.obj.Key, j.obj.ModTime, j.obj.Size, sum
+		if len(j.need) > 0 {
+			return entry, true, true, nil
+		}
 		t.sameBytes++
 		if entry.Partial {
-			t.fileErrors = append(t.fileErrors, errorWithKey(entry.Key, errors.New(entry.Note)))
+			t.knownPartial = append(t.knownPartial, errorWithKey(entry.Key, errors.New(entry.Note)))
 		}
-		return entry, true, nil
+		return entry, true, false, nil
 	}
 	w.sumMu.Lock()
 	defer w.sumMu.Unlock()
@@ -958,7 +1046,7 @@ func (w *run) verifyObject(j job, counted *countingReader, t *tally) (store.Sour
 	if j.prev.Partial {
 		w.sum.KnownPartial = append(w.sum.KnownPartial, errorWithKey(j.prev.Key, errors.New(j.prev.Note+"; it has changed since (completed?)")))
 	}
-	return store.SourceEntry{}, false, nil
+	return entry, false, false, nil
 }
 
 // hardFlushFactor bounds memory for a single huge object: past this many
@@ -1065,13 +1153,23 @@ type readers struct {
 	h    *xxh3.Hasher
 }
 
-// hash returns the worker's hasher, reset.
-func (rd *readers) hash() *xxh3.Hasher {
+// open returns the content of the object whose bytes r gives, decompressed
+// as its first bytes say, hashed as it is read. A file named .gz that is not
+// gzip is an error.
+func (rd *readers) open(r *countingReader, key string) (*hashingReader, error) {
+	content, err := rd.dec.Reset(r)
+	if err == nil && compressed(key) && rd.dec.Format() == "" && r.n > 0 { // an empty file is empty, whatever its name
+		ext := strings.ToLower(key[strings.LastIndexByte(key, '.'):])
+		err = fmt.Errorf("named %s but not %s data", ext, map[string]string{".gz": "gzip", ".zst": "zstd"}[ext])
+	}
+	if err != nil {
+		return nil, err
+	}
 	if rd.h == nil {
 		rd.h = xxh3.New()
 	}
 	rd.h.Reset()
-	return rd.h
+	return &hashingReader{r: content, h: rd.h}, nil
 }
 
 func (rd *readers) sniff(r io.Reader) *bufio.Reader {
@@ -1103,35 +1201,46 @@ func (rd *readers) s3access(r io.Reader, key string) *s3access.Reader {
 	return rd.s3
 }
 
-// countingReader counts and hashes the bytes read from a source and keeps
-// the source's own error (not the decoder's).
+// countingReader counts the bytes read from a source and keeps the
+// source's own error (not the decoder's).
 type countingReader struct {
 	r   io.Reader
 	n   int64
-	h   *xxh3.Hasher // XXH3-128: 20 GB/s, where SHA-256 cost as much as parsing access logs
-	eof bool
 	err error
 }
 
 func (c *countingReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
-	c.h.Write(p[:n])
-	if err == io.EOF {
-		c.eof = true
-	} else if err != nil && c.err == nil {
+	if err != nil && err != io.EOF && c.err == nil {
 		c.err = err
 	}
 	return n, err
 }
 
-// sum reads what the decoder left of the object (a damaged file's rest,
-// bytes after the end) and returns the hex XXH3-128 of all its bytes.
-func (c *countingReader) sum() string {
-	if !c.eof && c.err == nil {
-		io.Copy(io.Discard, c)
+// hashingReader hashes an object's content (uncompressed) as it is read.
+type hashingReader struct {
+	r   io.Reader
+	h   *xxh3.Hasher // XXH3-128: 20 GB/s, where SHA-256 cost as much as parsing access logs
+	end bool         // r returned an error or io.EOF
+}
+
+func (h *hashingReader) Read(p []byte) (int, error) {
+	n, err := h.r.Read(p)
+	h.h.Write(p[:n])
+	if err != nil {
+		h.end = true
 	}
-	b := c.h.Sum128().Bytes()
+	return n, err
+}
+
+// sum reads what the decoder left of the content (a damaged file's rest,
+// bytes after the end) and returns the hex XXH3-128 of all of it.
+func (h *hashingReader) sum() string {
+	if !h.end {
+		io.Copy(io.Discard, h)
+	}
+	b := h.h.Sum128().Bytes()
 	return hex.EncodeToString(b[:])
 }
 
@@ -1141,7 +1250,7 @@ func (c *countingReader) failed(key string) error {
 	if !strings.Contains(msg, key) {
 		msg = key + ": " + msg
 	}
-	return fmt.Errorf("cannot read %s after %d bytes; run the same ingest again to go on (what is stored is not read again)", msg, c.n)
+	return keytrail.Errorf(keytrail.EUNAVAILABLE, "cannot read %s after %d bytes; run the same ingest again to go on (what is stored is not read again)", msg, c.n)
 }
 
 // opened is an object opened ahead of its turn, or the error of opening it.

@@ -9,20 +9,30 @@ import (
 )
 
 func TestObjectID(t *testing.T) {
-	const ct = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/04/24/111122223333_CloudTrail_us-east-1_20260424T1005Z_abcdefghijklmnop.json.gz"
+	const (
+		name = "111122223333_CloudTrail_us-east-1_20260424T1005Z_abcdefghijklmnop.json"
+		ct   = "AWSLogs/111122223333/CloudTrail/us-east-1/2026/04/24/" + name + ".gz"
+		id   = "cloudtrail:" + name
+	)
 	tests := []struct {
 		t     keytrail.LogType
 		paths []string
 		want  string
 	}{
-		{keytrail.CloudTrail, []string{"/data/case1/" + ct}, "cloudtrail:" + ct},
-		{keytrail.CloudTrail, []string{"s3://trail/prefix/" + ct}, "cloudtrail:" + ct},
-		{keytrail.CloudTrail, []string{"/farm/" + ct, "/blobs/blob1"}, "cloudtrail:" + ct},   // a link in the layout
-		{keytrail.CloudTrail, []string{"/a/latest.json.gz", "/a/" + ct}, "cloudtrail:" + ct}, // a link to a file in it
+		{keytrail.CloudTrail, []string{"/data/case1/" + ct}, id},
+		{keytrail.CloudTrail, []string{"s3://trail/prefix/" + ct}, id},
+		{keytrail.CloudTrail, []string{"/dl/" + name + ".gz"}, id},                                 // downloaded flat
+		{keytrail.CloudTrail, []string{"/unzipped/" + name}, id},                                   // gunzipped
+		{keytrail.CloudTrail, []string{"s3://t/AWSLogs/o-a1b2c3d4e5/" + ct[len("AWSLogs/"):]}, id}, // an organization trail's layout
+		{keytrail.CloudTrail, []string{"/farm/" + ct, "/blobs/blob1"}, id},                         // a link in the layout
+		{keytrail.CloudTrail, []string{"/a/latest.json.gz", "/a/" + ct}, id},                       // a link to a file in it
+		{keytrail.CloudTrail, []string{"/x/AWSLogs/111122223333/CloudTrail/us-east-1/2026/04/24/mine.json"},
+			"cloudtrail:AWSLogs/111122223333/CloudTrail/us-east-1/2026/04/24/mine.json"}, // in the layout, another name
 		{keytrail.CloudTrail, []string{"/data/events.json"}, "/data/events.json"},
 		{keytrail.S3Access, []string{"/dl/logs/2026-04-24-10-15-02-0123456789ABCDEF"}, "s3access:2026-04-24-10-15-02-0123456789ABCDEF"},
 		{keytrail.S3Access, []string{"s3://logs/p/111122223333/us-east-1/bucket-one/2026/04/24/2026-04-24-00-00-00-0123456789ABCDEF"},
-			"s3access:111122223333/us-east-1/bucket-one/2026-04-24-00-00-00-0123456789ABCDEF"},
+			"s3access:2026-04-24-00-00-00-0123456789ABCDEF"},
+		{keytrail.S3Access, []string{"s3://logs/acme-logs2024-05-06-01-17-27-6168C47D143EA1E1"}, "s3access:acme-logs2024-05-06-01-17-27-6168C47D143EA1E1"},
 		{keytrail.S3Access, []string{"/data/" + ct}, "/data/" + ct}, // not an access log's name
 		{keytrail.CloudTrail, []string{"/d/caf\xe9.json"}, "hex:2f642f636166e92e6a736f6e"},
 	}
@@ -49,8 +59,9 @@ func TestAdoptIDs(t *testing.T) {
 		"/a/README.md":   {Key: "/a/README.md", Type: keytrail.S3Access, Note: "not an S3 server access log"},
 		"s3access:other": {ID: "s3access:other", Key: "/x/other", Type: keytrail.S3Access},
 	}}
-	if !adoptIDs(m) {
-		t.Fatal("adoptIDs changed nothing")
+	changed, lost := adoptIDs(m)
+	if !changed || len(lost) != 1 || lost[0].Key != "/a/README.md" {
+		t.Fatalf("adoptIDs: changed %v, lost %v; want the README's entry lost", changed, lost)
 	}
 	if len(m.Sources) != 2 {
 		t.Fatalf("%d entries, want 2: %v", len(m.Sources), m.Sources)
@@ -59,7 +70,7 @@ func TestAdoptIDs(t *testing.T) {
 	if e == nil || e.Key != "/copy/"+name || e.Rows != 15 || len(e.Spans) != 1 || !e.Spans[0].From.Equal(day(24).From) || !e.Spans[0].To.Equal(day(25).To) {
 		t.Errorf("merged entry %+v, want the newer key, 15 rows and the 24th and 25th", e)
 	}
-	if adoptIDs(m) {
+	if changed, _ := adoptIDs(m); changed {
 		t.Error("a second adoptIDs changed the manifest again")
 	}
 }

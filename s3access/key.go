@@ -33,6 +33,10 @@ import (
 // a bucket, and YYYY/MM/DD equal to the file name's date) is read as the
 // simple layout with a prefix that contains slashes.
 //
+// A TargetPrefix without a trailing "/" is part of the file name
+// (<prefix>YYYY-mm-DD-HH-MM-SS-<UniqueString>); such a name is recognized
+// by its end, where the unique string is AWS's 16 letters and digits.
+//
 // Type is keytrail.S3Access and Path is key. ParseKey returns false when the
 // file name does not match YYYY-mm-DD-HH-MM-SS-<UniqueString> with a valid
 // date and time and a non-empty unique string.
@@ -40,7 +44,14 @@ func ParseKey(key string) (keytrail.Location, bool) {
 	name := key[strings.LastIndexByte(key, '/')+1:]
 	t, ok := nameTime(name)
 	if !ok {
-		return keytrail.Location{}, false
+		const tail = len("2006-01-02-15-04-05-") + 16
+		if len(name) <= tail || !keytrail.IsUniqueString(name[len(name)-16:]) {
+			return keytrail.Location{}, false
+		}
+		if t, ok = nameTime(name[len(name)-tail:]); !ok {
+			return keytrail.Location{}, false
+		}
+		return keytrail.Location{Path: key, Type: keytrail.S3Access, Date: t}, true
 	}
 	loc := keytrail.Location{Path: key, Type: keytrail.S3Access, Date: t}
 

@@ -42,7 +42,13 @@ func TestParseKey(t *testing.T) {
 		{"123456789012/us-east-1//2026/04/24/2026-04-24-00-00-00-X", true, keytrail.Location{Date: day(2026, 4, 24, 0, 0, 0)}},
 		{"us-east-1/bucket/2026/04/24/2026-04-24-00-00-00-X", true, keytrail.Location{Date: day(2026, 4, 24, 0, 0, 0)}},
 
+		// A prefix without a trailing slash is part of the name.
+		{"s3://logs/acme-logs2024-05-06-01-17-27-6168C47D143EA1E1", true, keytrail.Location{Date: day(2024, 5, 6, 1, 17, 27)}},
+		{"dl/access-2026-04-24-10-15-02-ABCDEF0123456789", true, keytrail.Location{Date: day(2026, 4, 24, 10, 15, 2)}},
+
 		// Not access-log keys.
+		{"notes-2026-04-24-10-15-02-X", false, keytrail.Location{}},
+		{"backup-2026-04-24-10-15-02-ABCDEF012345678.tar", false, keytrail.Location{}},
 		{"", false, keytrail.Location{}},
 		{"logs/", false, keytrail.Location{}},
 		{"logs/2026-04-24-10-15-02-", false, keytrail.Location{}},

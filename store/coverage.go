@@ -114,3 +114,42 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// SourceRows is what the store holds of one source object, as its rows
+// tell (every row names its source_key).
+type SourceRows struct {
+	Table       string
+	Rows        int64
+	First, Last time.Time
+}
+
+// SourceRows returns, for each source key of the given keys that rows of
+// the store name, what they hold. An ingest uses it once, to rebuild what
+// an older manifest lost of such objects.
+func (d *DB) SourceRows(ctx context.Context, keys map[string]bool) (map[string]SourceRows, error) {
+	out := map[string]SourceRows{}
+	for _, t := range []struct{ view, table, ts string }{
+		{"cloudtrail_logs", TableCloudTrail, "eventtimestamp"},
+		{"s3_access_logs", TableS3Access, "requesttime"},
+	} {
+		rows, err := d.QueryContext(ctx, fmt.Sprintf(`SELECT source_key, count(*), min(%s), max(%s) FROM %s GROUP BY 1`, t.ts, t.ts, t.view))
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the store's source keys: %w", err)
+		}
+		for rows.Next() {
+			var key string
+			r := SourceRows{Table: t.table}
+			if err := rows.Scan(&key, &r.Rows, &r.First, &r.Last); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("cannot read the store's source keys: %w", err)
+			}
+			if keys[key] {
+				out[key] = r
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -115,8 +115,13 @@ type SourceEntry struct {
 	// Partial marks an object that could not be read to its end (Note says
 	// why): the rows before the damage are stored.
 	Partial bool `json:"partial,omitempty"`
-	// Hash is the hex XXH3-128 of the object's bytes as stored
-	// (compressed): a copy with a new modification time is told from an
+	// First and Last are the times of the earliest and latest record in
+	// the object, whatever range it was read for (zero when unknown): it
+	// holds nothing outside them, so no range needs it read again there.
+	First time.Time `json:"first,omitzero"`
+	Last  time.Time `json:"last,omitzero"`
+	// Hash is the hex XXH3-128 of the object's content (uncompressed): a
+	// copy with a new modification time, or gunzipped, is told from an
 	// edited object by it. It recognizes copies; it is no proof against a
 	// forger (CloudTrail's signed digest files are).
 	Hash     string    `json:"xxh3,omitempty"`
@@ -132,9 +137,27 @@ func (e *SourceEntry) SourceID() string {
 	return e.Key
 }
 
-// Covers reports whether the entry's spans cover all of r.
-func (e *SourceEntry) Covers(r keytrail.TimeRange) bool {
-	return len(Uncovered(e.Spans, Span{From: r.From, To: r.To})) == 0
+// Need returns the parts of want the object must still be read for: those
+// not in its spans, within the times its records span when they are known
+// (an object read whole; a partial one may hold more than it gave).
+func (e *SourceEntry) Need(want Span) []Span {
+	need := Uncovered(e.Spans, want)
+	if e.First.IsZero() || e.Partial {
+		return need
+	}
+	var out []Span
+	for _, x := range need {
+		if x.From.IsZero() || x.From.Before(e.First) {
+			x.From = e.First
+		}
+		if end := e.Last.Add(time.Nanosecond); x.To.IsZero() || x.To.After(end) {
+			x.To = end
+		}
+		if x.From.Before(x.To) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // Uncovered returns the parts of want not covered by spans.

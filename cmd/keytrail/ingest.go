@@ -218,8 +218,8 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		return err
 	}
 	if opts.Strict && sum.Problems() {
-		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected, %d objects not read to their end (%d of them before this run) and %d prefixes not listed",
-			sum.Rejected, len(sum.FileErrors)+len(sum.KnownPartial), len(sum.KnownPartial), len(sum.Skipped))
+		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected, %d objects not read to their end (%d of them before this run), %d objects changed since they were stored and %d prefixes not listed",
+			sum.Rejected, len(sum.FileErrors)+len(sum.KnownPartial), len(sum.KnownPartial), len(sum.Changed), len(sum.Skipped))
 	}
 	return nil
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/keytrail/keytrail"
 	"github.com/keytrail/keytrail/store"
 )
 
@@ -446,20 +449,47 @@ func TestIngest_LinkFarm(t *testing.T) {
 	}
 }
 
-// TestIngest_PartitionedNamesAcrossBuckets: in the date-partitioned layout,
-// two buckets' logs with one file name are two objects.
-func TestIngest_PartitionedNamesAcrossBuckets(t *testing.T) {
-	dir := t.TempDir()
-	line := "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be %s [24/Apr/2026:10:15:02 +0000] 198.51.100.7 - B00000000000001F REST.GET.BUCKET - \"-\" 200 - 113 - 7 - \"-\" \"aws-cli/2.15.30\" - hostid= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader %s.s3.amazonaws.com TLSv1.2 - -\n"
-	for _, b := range []string{"bucket-one", "bucket-two"} {
-		d := filepath.Join(dir, "111122223333", "us-east-1", b, "2026", "04", "24")
+// TestIngest_FlatAndOtherLayouts: logs stored from their folders are the
+// objects a flat download, an organization trail's layout and a gunzipped
+// copy of them are: AWS's file names are unique by themselves.
+func TestIngest_FlatAndOtherLayouts(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs")); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	base := t.TempDir()
+	flat, org, gunzipped := filepath.Join(base, "flat"), filepath.Join(base, "org", "AWSLogs", "o-a1b2c3d4e5"), filepath.Join(base, "gunzipped")
+	for _, d := range []string{flat, org, gunzipped} {
 		os.MkdirAll(d, 0o755)
-		os.WriteFile(filepath.Join(d, "2026-04-24-00-00-00-0123456789ABCDEF"), []byte(fmt.Sprintf(line, b, b)), 0o644)
 	}
-	s, errOut, code := ingestJSON(t, "--store", t.TempDir(), "--s3-access-logs", dir)
-	if code != 0 || s["records_stored"].(float64) != 2 {
-		t.Errorf("exit %d, stored %v lines, want one of each bucket: %s", code, s["records_stored"], errOut)
+	filepath.WalkDir(logs, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, "Digest") {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		os.WriteFile(filepath.Join(flat, d.Name()), b, 0o644)
+		if rel, err := filepath.Rel(filepath.Join(logs, "cloudtrail", "AWSLogs"), p); err == nil && !strings.HasPrefix(rel, "..") {
+			os.MkdirAll(filepath.Dir(filepath.Join(org, rel)), 0o755)
+			os.WriteFile(filepath.Join(org, rel), b, 0o644)
+			if zr, err := gzip.NewReader(bytes.NewReader(b)); err == nil {
+				plain, _ := io.ReadAll(zr)
+				os.WriteFile(filepath.Join(gunzipped, strings.TrimSuffix(d.Name(), ".gz")), plain, 0o644)
+			}
+		}
+		return nil
+	})
+	for _, src := range [][]string{
+		{"--cloudtrail", flat, "--s3-access-logs", flat},
+		{"--cloudtrail", filepath.Join(base, "org")},
+		{"--cloudtrail", gunzipped},
+	} {
+		s, errOut, code := ingestJSON(t, append([]string{"--store", st}, src...)...)
+		if code != 0 || s["records_stored"].(float64) != 0 || s["changed_objects_skipped"] != nil {
+			t.Errorf("%v: exit %d, stored %v records, changed %v; want nothing: %s", src, code, s["records_stored"], s["changed_objects_skipped"], errOut)
+		}
 	}
+	wantSample(t, st, sum, "flat, organization and gunzipped copies")
 }
 
 // TestIngest_StoreInsideSource: a store inside the folder given as a
@@ -539,5 +569,104 @@ func wantLines(t *testing.T, st string, n int64) {
 	t.Helper()
 	if _, _, s3, distinct := counts(t, st); s3 != n || distinct != s3 {
 		t.Errorf("%d lines (%d distinct), want %d", s3, distinct, n)
+	}
+}
+
+// oldCheckpoint rewrites the store's manifest as builds before object IDs
+// wrote it (sources a map keyed by path, without IDs or hashes), passing
+// each entry through edit first.
+func oldCheckpoint(t *testing.T, st string, edit func(*store.SourceEntry)) {
+	t.Helper()
+	_, m := manifestOf(t, st)
+	old := map[string]*store.SourceEntry{}
+	for _, e := range m.Sources {
+		e.ID, e.Hash, e.First, e.Last = "", "", time.Time{}, time.Time{}
+		edit(e)
+		old[e.Key] = e
+	}
+	b, err := json.Marshal(map[string]any{"seq": m.Seq, "files": m.Files, "sources": old})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoints, _ := filepath.Glob(filepath.Join(st, "_manifest", "*.checkpoint.json"))
+	if len(checkpoints) != 1 {
+		t.Fatalf("checkpoints %v, want one", checkpoints)
+	}
+	os.WriteFile(checkpoints[0], b, 0o644)
+}
+
+// TestIngest_OldManifestLostEntries: an older build, given one folder
+// under both flags, kept one entry per path, and the wrong flag's "not a
+// log" entry could replace the stored one. The rows say what was stored:
+// upgrading reads none of it again.
+func TestIngest_OldManifestLostEntries(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	args := []string{"--store", st, "--cloudtrail", logs, "--s3-access-logs", logs}
+	if _, errOut, code := ingestJSON(t, args...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	replaced := 0
+	oldCheckpoint(t, st, func(e *store.SourceEntry) {
+		if replaced%2 == 0 { // half of them, of both types
+			other := map[keytrail.LogType]string{keytrail.CloudTrail: "not an S3 server access log", keytrail.S3Access: "not a CloudTrail log"}[e.Type]
+			*e = store.SourceEntry{Key: e.Key, Type: map[keytrail.LogType]keytrail.LogType{keytrail.CloudTrail: keytrail.S3Access, keytrail.S3Access: keytrail.CloudTrail}[e.Type],
+				Size: e.Size, ModTime: e.ModTime, Spans: e.Spans, Note: other, Ingested: e.Ingested}
+		}
+		replaced++
+	})
+	s, errOut, code := ingestJSON(t, args...)
+	if code != 0 || s["records_stored"].(float64) != 0 {
+		t.Errorf("after the upgrade: exit %d, stored %v records, want none: %s", code, s["records_stored"], errOut)
+	}
+	wantSample(t, st, sum, "an old manifest with replaced entries")
+}
+
+// TestIngest_DayByDay: days ingested one at a time, then all of them, then
+// everything: nothing is read again, as no object holds records outside
+// what was read.
+func TestIngest_DayByDay(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	st := t.TempDir()
+	src := []string{"--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail"), "--s3-access-logs", filepath.Join(logs, "s3-access-logs")}
+	first := sum.CloudTrail.First.UTC().Truncate(24 * time.Hour)
+	for d := range 3 {
+		day := first.AddDate(0, 0, d).Format("2006-01-02")
+		if _, errOut, code := ingestJSON(t, append(src, "--from", day, "--to", day)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", day, code, errOut)
+		}
+	}
+	for _, rng := range [][]string{{"--from", first.Format("2006-01-02"), "--to", first.AddDate(0, 0, 2).Format("2006-01-02")}, nil} {
+		s, errOut, code := ingestJSON(t, append(src, rng...)...)
+		if code != 0 || s["objects_read"].(float64) != 0 {
+			t.Errorf("%v after the days one by one: exit %d, read %v objects, want none: %s", rng, code, s["objects_read"], errOut)
+		}
+	}
+	wantSample(t, st, sum, "days one by one")
+}
+
+// TestIngest_TouchedThenWider: logs touched (new modification times, the
+// same content) are read once to compare them, and for the part of a wider
+// range not stored yet; old entries without hashes take one then.
+func TestIngest_TouchedThenWider(t *testing.T) {
+	logs, sum := sampleLogs(t)
+	dir := filepath.Join(t.TempDir(), "logs")
+	copyTree(t, logs, dir)
+	st := t.TempDir()
+	src := []string{"--store", st, "--cloudtrail", filepath.Join(dir, "cloudtrail"), "--s3-access-logs", filepath.Join(dir, "s3-access-logs")}
+	day := sum.CloudTrail.First.UTC().AddDate(0, 0, 1).Format("2006-01-02")
+	if _, errOut, code := ingestJSON(t, append(src, "--from", day, "--to", day)...); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	oldCheckpoint(t, st, func(*store.SourceEntry) {}) // as an older build wrote it: no hashes
+	later := time.Now().Add(time.Hour)
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error { return os.Chtimes(p, later, later) })
+	s, errOut, code := ingestJSON(t, append(src, "--strict")...)
+	if code != 0 || s["changed_objects_skipped"] != nil {
+		t.Errorf("touched, then everything: exit %d, changed %v: %s", code, s["changed_objects_skipped"], errOut)
+	}
+	wantSample(t, st, sum, "touched, then a wider range")
+	if s, _, _ := ingestJSON(t, src...); s["objects_read"].(float64) != 0 {
+		t.Errorf("the next run read %v objects, want none", s["objects_read"])
 	}
 }

@@ -176,9 +176,15 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 			return sum, err
 		}
 	}
-	jobs, err := plan(ctx, st, m, opts, sum)
+	var rekeyed bool
+	jobs, err := plan(ctx, st, m, opts, sum, &rekeyed)
 	if err != nil {
 		return sum, err
+	}
+	if rekeyed && !opts.DryRun {
+		if err := st.Checkpoint(m); err != nil {
+			return sum, err
+		}
 	}
 	if opts.DryRun {
 		for _, j := range jobs {
@@ -250,7 +256,7 @@ func storeBytes(m *store.Manifest) int64 {
 // time spans. An object listed twice (overlapping sources, links) is read
 // once; one the store holds already is read only for the part of the range
 // it was not read for.
-func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options, sum *Summary) ([]job, error) {
+func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options, sum *Summary, rekeyed *bool) ([]job, error) {
 	want := store.Span{From: opts.Range.From, To: opts.Range.To}
 	keep := func(have string, set []string) bool { return have == "" || len(set) == 0 || slices.Contains(set, have) }
 	inStore := st.Dir + string(filepath.Separator)
@@ -258,6 +264,8 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 		inStore = real + string(filepath.Separator) // sources are listed by real paths
 	}
 	planned := map[string]bool{}
+	var byKey map[string]*store.SourceEntry // sources by key, made when first needed
+	sizes := map[string]int64{}             // of the objects planned, by ID
 	var jobs []job
 	for _, in := range opts.Inputs {
 		listed := 0
@@ -267,12 +275,16 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 			id := listedID(in.Type, o)
 			// Per type: a file in no layout has the same ID under both flags,
 			// and only one of them finds it a log.
-			k := string(in.Type) + " " + id
-			if planned[k] {
+			k, kp := string(in.Type)+" "+id, string(in.Type)+" path "+o.Key
+			if planned[k] || planned[kp] {
+				if size, ok := sizes[id]; ok && size != o.Size {
+					sum.Warnings = append(sum.Warnings, fmt.Sprintf("%s has the name of another object listed, of %d bytes, and was not read: one name, two contents", o.Key, size))
+					return nil
+				}
 				sum.Twice++
 				return nil
 			}
-			planned[k] = true
+			planned[k], planned[kp], sizes[id] = true, true, o.Size
 			if o.Loc.Digest {
 				sum.Digests++
 				return nil
@@ -285,6 +297,27 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 				return nil
 			}
 			prev := m.Sources[id]
+			if prev == nil && utf8.ValidString(o.Key) {
+				// The same file by another ID: reached through a link, or
+				// stored by a build that named it otherwise. (The manifest
+				// keeps keys that are not UTF-8 with U+FFFD: one of those
+				// could be another file's.)
+				if byKey == nil {
+					byKey = make(map[string]*store.SourceEntry, len(m.Sources))
+					for _, e := range m.Sources {
+						byKey[samePathKey(e.Key)] = e
+					}
+				}
+				if prev = byKey[samePathKey(o.Key)]; prev != nil {
+					if isLayoutID(id) && prev.ID != id { // AWS's name is the better ID
+						delete(m.Sources, prev.ID)
+						prev.ID = id
+						m.Sources[id] = prev
+						*rekeyed = true
+					}
+					id = prev.ID
+				}
+			}
 			need := []store.Span{want}
 			if prev != nil {
 				need = prev.Need(want)
@@ -359,7 +392,9 @@ func changed(prev *store.SourceEntry, o keytrail.Object) int {
 		}
 		return sameContent
 	case prev.Size != o.Size:
-		if compressed(prev.Key) != compressed(o.Key) {
+		// Compressed again, or otherwise, the content may be the same; only
+		// a recorded hash can tell.
+		if (compressed(prev.Key) || compressed(o.Key)) && prev.Hash != "" {
 			return maybeChanged
 		}
 		return changedContent
@@ -377,10 +412,16 @@ func compressed(key string) bool {
 	return strings.HasSuffix(k, ".gz") || strings.HasSuffix(k, ".zst")
 }
 
-// samePath compares keys as the manifest keeps them: its JSON holds invalid
+// samePath compares keys as the manifest keeps them (see samePathKey).
+func samePath(a, b string) bool { return samePathKey(a) == samePathKey(b) }
+
+// samePathKey is a key as the manifest keeps it: its JSON holds invalid
 // UTF-8 as U+FFFD.
-func samePath(a, b string) bool {
-	return strings.ToValidUTF8(a, "\uFFFD") == strings.ToValidUTF8(b, "\uFFFD")
+func samePathKey(k string) string { return strings.ToValidUTF8(k, "\uFFFD") }
+
+// isLayoutID reports whether an ID is AWS's name of a log, not a path.
+func isLayoutID(id string) bool {
+	return strings.HasPrefix(id, "cloudtrail:") || strings.HasPrefix(id, "s3access:")
 }
 
 // objectID names an object the same wherever it is read from, so that
@@ -463,10 +504,13 @@ func adoptIDs(m *store.Manifest) (changed bool, lost []*store.SourceEntry) {
 		}
 		changed = true
 		delete(m.Sources, k)
-		if e.Rows == 0 && notLog[e.Note] {
+		if notLog[e.Note] { // its rows, if any, came from the entry it replaced
 			lost = append(lost, e)
 			continue
 		}
+		// Those builds noted why a file was not read to its end, without
+		// marking it.
+		e.Partial = e.Partial || e.Note != "" && e.Note != "digest file: no events"
 		e.ID = objectID(e.Type, e.Key)
 		if old := m.Sources[e.ID]; old != nil {
 			merge(e, old)
@@ -477,14 +521,17 @@ func adoptIDs(m *store.Manifest) (changed bool, lost []*store.SourceEntry) {
 }
 
 // merge folds old, an entry of the same object as e from another path,
-// into e: what each read is stored, so the spans of both are covered.
+// into e: the newer of the two describes the file (key, size, times), and
+// what each read is stored, so the spans of both are covered.
 func merge(e, old *store.SourceEntry) {
+	spans := store.MergeSpans(append(slices.Clone(e.Spans), old.Spans...))
+	rows, partial := e.Rows+old.Rows, e.Partial || old.Partial
 	if e.Ingested.Before(old.Ingested) {
-		e.Key, e.ModTime, e.Ingested = old.Key, old.ModTime, old.Ingested
+		id := e.ID
+		*e = *old
+		e.ID = id
 	}
-	e.Spans = store.MergeSpans(append(slices.Clone(e.Spans), old.Spans...))
-	e.Rows += old.Rows
-	e.Partial = e.Partial || old.Partial
+	e.Spans, e.Rows, e.Partial = spans, rows, partial
 }
 
 // rebuildLost restores the entries that lost names: an older build's entry
@@ -517,9 +564,14 @@ func rebuildLost(ctx context.Context, st *store.Store, m *store.Manifest, lost [
 			e.Type = keytrail.S3Access
 		}
 		e.ID, e.Note, e.Rows = objectID(e.Type, e.Key), "", r.Rows
-		// The times its rows span were read (the range it was read for held
-		// them); the rest of the object is read if a range asks for it.
-		e.Spans = []store.Span{{From: r.First, To: r.Last.Add(time.Nanosecond)}}
+		// The seconds its rows hold were read (records have whole seconds,
+		// and a range read stored every record of each second in it); the
+		// rest of the object is read when a range asks for it.
+		e.Spans = nil
+		for _, sec := range r.Seconds {
+			e.Spans = append(e.Spans, store.Span{From: sec, To: sec.Add(time.Second)})
+		}
+		e.Spans = store.MergeSpans(e.Spans)
 		if old := m.Sources[e.ID]; old != nil {
 			merge(e, old)
 		}
@@ -1028,7 +1080,9 @@ func (w *run) verifyObject(j job, rc io.Reader, rd *readers, t *tally) (entry st
 	if w.opts.Progress != nil {
 		w.opts.Progress.Advance(1, counted.n, 0)
 	}
-	if derr == nil && (sum == j.prev.Hash || j.prev.Hash == "") {
+	// An entry recorded before hashes takes this one when only the time
+	// changed (those builds judged by size alone).
+	if derr == nil && (sum == j.prev.Hash || j.prev.Hash == "" && j.prev.Size == j.obj.Size) {
 		entry = *j.prev
 		entry.ID, entry.Key, entry.ModTime, entry.Size, entry.Hash = j.id, j.obj.Key, j.obj.ModTime, j.obj.Size, sum
 		if len(j.need) > 0 {

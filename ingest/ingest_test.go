@@ -54,21 +54,28 @@ func TestAdoptIDs(t *testing.T) {
 	}
 	t0 := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	m := &store.Manifest{Sources: map[string]*store.SourceEntry{
-		"/a/" + name:     {Key: "/a/" + name, Type: keytrail.S3Access, Spans: []store.Span{day(24)}, Rows: 10, Ingested: t0},
-		"/copy/" + name:  {Key: "/copy/" + name, Type: keytrail.S3Access, Spans: []store.Span{day(25)}, Rows: 5, Ingested: t0.Add(time.Hour)},
-		"/a/README.md":   {Key: "/a/README.md", Type: keytrail.S3Access, Note: "not an S3 server access log"},
-		"s3access:other": {ID: "s3access:other", Key: "/x/other", Type: keytrail.S3Access},
+		"/a/" + name:        {Key: "/a/" + name, Type: keytrail.S3Access, Size: 100, Spans: []store.Span{day(24)}, Rows: 10, Ingested: t0},
+		"/copy/" + name:     {Key: "/copy/" + name + ".gz", Type: keytrail.S3Access, Size: 40, Spans: []store.Span{day(25)}, Rows: 5, Ingested: t0.Add(time.Hour)},
+		"/a/README.md":      {Key: "/a/README.md", Type: keytrail.S3Access, Note: "not an S3 server access log"},
+		"s3access:other":    {ID: "s3access:other", Key: "/x/other", Type: keytrail.S3Access},
+		"/a/cut.json.gz":    {Key: "/a/cut.json.gz", Type: keytrail.CloudTrail, Note: "/a/cut.json.gz: byte 2482: unexpected end of data"},
+		"/a/digest.json.gz": {Key: "/a/digest.json.gz", Type: keytrail.CloudTrail, Note: "digest file: no events"},
 	}}
 	changed, lost := adoptIDs(m)
 	if !changed || len(lost) != 1 || lost[0].Key != "/a/README.md" {
 		t.Fatalf("adoptIDs: changed %v, lost %v; want the README's entry lost", changed, lost)
 	}
-	if len(m.Sources) != 2 {
-		t.Fatalf("%d entries, want 2: %v", len(m.Sources), m.Sources)
+	if len(m.Sources) != 4 {
+		t.Fatalf("%d entries, want 4: %v", len(m.Sources), m.Sources)
 	}
+	// The newer entry describes the file, key and size alike.
 	e := m.Sources["s3access:"+name]
-	if e == nil || e.Key != "/copy/"+name || e.Rows != 15 || len(e.Spans) != 1 || !e.Spans[0].From.Equal(day(24).From) || !e.Spans[0].To.Equal(day(25).To) {
-		t.Errorf("merged entry %+v, want the newer key, 15 rows and the 24th and 25th", e)
+	if e == nil || e.Key != "/copy/"+name+".gz" || e.Size != 40 || e.Rows != 15 || len(e.Spans) != 1 || !e.Spans[0].From.Equal(day(24).From) || !e.Spans[0].To.Equal(day(25).To) {
+		t.Errorf("merged entry %+v, want the newer key and size, 15 rows and the 24th and 25th", e)
+	}
+	// A file an older build could not read to its end is partial.
+	if !m.Sources["/a/cut.json.gz"].Partial || m.Sources["/a/digest.json.gz"].Partial {
+		t.Errorf("partial: cut %v, digest %v; want true and false", m.Sources["/a/cut.json.gz"].Partial, m.Sources["/a/digest.json.gz"].Partial)
 	}
 	if changed, _ := adoptIDs(m); changed {
 		t.Error("a second adoptIDs changed the manifest again")

@@ -118,9 +118,9 @@ func deref(s *string) string {
 // SourceRows is what the store holds of one source object, as its rows
 // tell (every row names its source_key).
 type SourceRows struct {
-	Table       string
-	Rows        int64
-	First, Last time.Time
+	Table   string
+	Rows    int64
+	Seconds []time.Time // the distinct seconds of its rows' times, in order
 }
 
 // SourceRows returns, for each source key of the given keys that rows of
@@ -132,20 +132,28 @@ func (d *DB) SourceRows(ctx context.Context, keys map[string]bool) (map[string]S
 		{"cloudtrail_logs", TableCloudTrail, "eventtimestamp"},
 		{"s3_access_logs", TableS3Access, "requesttime"},
 	} {
-		rows, err := d.QueryContext(ctx, fmt.Sprintf(`SELECT source_key, count(*), min(%s), max(%s) FROM %s GROUP BY 1`, t.ts, t.ts, t.view))
+		rows, err := d.QueryContext(ctx, fmt.Sprintf(`SELECT source_key, count(*), list(DISTINCT epoch(date_trunc('second', %s)) ORDER BY epoch(date_trunc('second', %s)))
+			FROM %s GROUP BY 1`, t.ts, t.ts, t.view))
 		if err != nil {
 			return nil, fmt.Errorf("cannot read the store's source keys: %w", err)
 		}
 		for rows.Next() {
 			var key string
+			var secs []any
 			r := SourceRows{Table: t.table}
-			if err := rows.Scan(&key, &r.Rows, &r.First, &r.Last); err != nil {
+			if err := rows.Scan(&key, &r.Rows, &secs); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("cannot read the store's source keys: %w", err)
 			}
-			if keys[key] {
-				out[key] = r
+			if !keys[key] {
+				continue
 			}
+			for _, v := range secs {
+				if f, ok := v.(float64); ok {
+					r.Seconds = append(r.Seconds, time.Unix(int64(f), 0).UTC())
+				}
+			}
+			out[key] = r
 		}
 		if err := rows.Close(); err != nil {
 			return nil, err

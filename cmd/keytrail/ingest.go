@@ -59,10 +59,14 @@ func newIngestCommand(ios *IO, g *GlobalOptions) *cobra.Command {
 straight from S3 buckets (s3://bucket/prefix/), into the store: compact Parquet
 files partitioned by table, bucket and UTC day.
 
-Only what is new is read: objects already in the store (same key and size) are
-skipped, and with --from/--to only the objects whose key layout (AWSLogs/…/YYYY/MM/DD,
-access-log date prefixes) can hold those days are read; rows are then kept by
-their own time. --from and --to are inclusive UTC dates (2026-04-24) or RFC 3339
+Only what is new is read. A log is known by AWS's file name (unique by its time
+and random string), so logs already stored are skipped however they are reached
+again: another path, a link, a copy, a download of the bucket, a decompressed
+copy. A file copied again to the same path is told by its content; one that
+changed is reported and not read. With --from/--to only the objects whose key
+layout (AWSLogs/…/YYYY/MM/DD, access-log date prefixes) can hold those days are
+read, and a stored object only where it holds records not stored yet; rows are
+kept by their own time. --from and --to are inclusive UTC dates (2026-04-24) or RFC 3339
 instants. Logs are delivered late, so objects dated up to --slack (6h) after --to
 are read too; if records of the range still turn up late in that window, the
 summary says so and how to read further.
@@ -76,7 +80,8 @@ From S3, only the folders the date range needs are listed (AWSLogs/…/REGION/
 YYYY/MM/DD/ for CloudTrail, organization trails included; date-named or
 date-partitioned access logs), --accounts and --regions narrow that further,
 objects are read concurrently with retries, and a re-run fetches only objects
-not stored yet (same key and ETag): nothing when nothing changed. Credentials
+not stored yet (an object of the same name and ETag is stored): nothing when
+nothing changed. Credentials
 come from the standard AWS chain (environment, --profile, SSO, instance role).
 Prefixes that cannot be listed (access denied) are named and the rest is read.
 

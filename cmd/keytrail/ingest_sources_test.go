@@ -17,6 +17,7 @@ import (
 
 	"github.com/keytrail/keytrail"
 	"github.com/keytrail/keytrail/store"
+	"github.com/klauspost/compress/zstd"
 )
 
 // copyTree copies the files below src to dst, giving each the time now.
@@ -425,7 +426,7 @@ func TestIngest_LinkFarm(t *testing.T) {
 	farm, blobs := filepath.Join(t.TempDir(), "farm"), t.TempDir()
 	n := 0
 	filepath.WalkDir(ct, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || strings.Contains(p, "Digest") {
 			return err
 		}
 		rel, _ := filepath.Rel(ct, p)
@@ -440,12 +441,55 @@ func TestIngest_LinkFarm(t *testing.T) {
 	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", farm); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ct)
-	if code != 0 || s["objects_read"].(float64) != 0 {
-		t.Errorf("the files the links lead to, in the layout: exit %d, read %v objects, want none: %s", code, s["objects_read"], errOut)
+	for _, src := range []string{ct, blobs} { // the files the links lead to, in the layout and not
+		s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", src)
+		if code != 0 || s["objects_read"].(float64) != 0 {
+			t.Errorf("%s: exit %d, read %v objects, want none: %s", src, code, s["objects_read"], errOut)
+		}
 	}
 	if got, distinct, _, _ := counts(t, st); got != int64(sum.CloudTrail.Records) || distinct != got {
 		t.Errorf("%d events (%d distinct), want %d", got, distinct, sum.CloudTrail.Records)
+	}
+	// The links and what they lead to, in one run: each file once.
+	other := t.TempDir()
+	s, errOut, code := ingestJSON(t, "--store", other, "--cloudtrail", blobs, "--cloudtrail", farm)
+	if got, distinct, _, _ := counts(t, other); code != 0 || got != int64(sum.CloudTrail.Records) || distinct != got {
+		t.Errorf("links and targets in one run: exit %d, %d events (%d distinct), want %d; %v listed twice: %s", code, got, distinct, sum.CloudTrail.Records, s["objects_listed_twice"], errOut)
+	}
+}
+
+// TestIngest_Recompressed: a stored log compressed again (another gzip
+// level, zstd) is told by its content, and read for the part of a wider
+// range not stored yet.
+func TestIngest_Recompressed(t *testing.T) {
+	dir := t.TempDir()
+	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
+	os.MkdirAll(day, 0o755)
+	var recs []string
+	for i := range 4 {
+		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T00:0%d:00Z","eventName":"X","eventID":"r%d"}`, i, i))
+	}
+	body := []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
+	name := "111122223333_CloudTrail_us-east-1_20260424T0005Z_recompressed0001.json"
+	os.WriteFile(filepath.Join(day, name+".gz"), gzipBytes(t, body), 0o644)
+	st := t.TempDir()
+	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir, "--from", "2026-04-24T00:00:00Z", "--to", "2026-04-24T00:02:00Z"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	again := t.TempDir()
+	var level9 bytes.Buffer
+	z9, _ := gzip.NewWriterLevel(&level9, gzip.BestCompression)
+	z9.Write(body)
+	z9.Close()
+	os.WriteFile(filepath.Join(again, name+".gz"), level9.Bytes(), 0o644)
+	zs, _ := zstd.NewWriter(nil)
+	os.WriteFile(filepath.Join(again, name+".zst"), zs.EncodeAll(body, nil), 0o644)
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", again, "--strict")
+	if code != 0 || s["changed_objects_skipped"] != nil || s["records_stored"].(float64) != 2 {
+		t.Errorf("recompressed copies: exit %d, changed %v, stored %v records, want the 2 not stored yet: %s", code, s["changed_objects_skipped"], s["records_stored"], errOut)
+	}
+	if n, distinct, _, _ := counts(t, st); n != 4 || distinct != 4 {
+		t.Errorf("%d events (%d distinct), want 4", n, distinct)
 	}
 }
 
@@ -603,23 +647,37 @@ func TestIngest_OldManifestLostEntries(t *testing.T) {
 	logs, sum := sampleLogs(t)
 	st := t.TempDir()
 	args := []string{"--store", st, "--cloudtrail", logs, "--s3-access-logs", logs}
-	if _, errOut, code := ingestJSON(t, args...); code != 0 {
-		t.Fatalf("exit %d: %s", code, errOut)
+	// Two windows with a gap between them: a rebuilt entry must not claim
+	// the gap was read.
+	day := sum.CloudTrail.First.UTC().Truncate(24 * time.Hour)
+	for _, w := range [][2]time.Duration{{1 * time.Hour, 5 * time.Hour}, {7 * time.Hour, 30 * time.Hour}} {
+		from, to := day.Add(w[0]).Format(time.RFC3339), day.Add(w[1]).Format(time.RFC3339)
+		if _, errOut, code := ingestJSON(t, append(args, "--from", from, "--to", to)...); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
 	}
+	before, _, s3Before, _ := counts(t, st)
 	replaced := 0
 	oldCheckpoint(t, st, func(e *store.SourceEntry) {
 		if replaced%2 == 0 { // half of them, of both types
 			other := map[keytrail.LogType]string{keytrail.CloudTrail: "not an S3 server access log", keytrail.S3Access: "not a CloudTrail log"}[e.Type]
+			rows := int64(0)
+			if replaced%4 == 0 {
+				rows = e.Rows // the old build carried the replaced entry's rows over
+			}
 			*e = store.SourceEntry{Key: e.Key, Type: map[keytrail.LogType]keytrail.LogType{keytrail.CloudTrail: keytrail.S3Access, keytrail.S3Access: keytrail.CloudTrail}[e.Type],
-				Size: e.Size, ModTime: e.ModTime, Spans: e.Spans, Note: other, Ingested: e.Ingested}
+				Size: e.Size, ModTime: e.ModTime, Spans: e.Spans, Rows: rows, Note: other, Ingested: e.Ingested}
 		}
 		replaced++
 	})
 	s, errOut, code := ingestJSON(t, args...)
-	if code != 0 || s["records_stored"].(float64) != 0 {
-		t.Errorf("after the upgrade: exit %d, stored %v records, want none: %s", code, s["records_stored"], errOut)
+	if code != 0 {
+		t.Fatalf("after the upgrade: exit %d: %s", code, errOut)
 	}
-	wantSample(t, st, sum, "an old manifest with replaced entries")
+	wantSample(t, st, sum, "an old manifest with replaced entries, then everything")
+	if got := int64(s["records_stored"].(float64)); got != int64(sum.CloudTrail.Records+sum.AccessLogs.Records)-before-s3Before {
+		t.Errorf("stored %d records, want the %d the windows left out", got, int64(sum.CloudTrail.Records+sum.AccessLogs.Records)-before-s3Before)
+	}
 }
 
 // TestIngest_DayByDay: days ingested one at a time, then all of them, then
@@ -668,5 +726,35 @@ func TestIngest_TouchedThenWider(t *testing.T) {
 	wantSample(t, st, sum, "touched, then a wider range")
 	if s, _, _ := ingestJSON(t, src...); s["objects_read"].(float64) != 0 {
 		t.Errorf("the next run read %v objects, want none", s["objects_read"])
+	}
+}
+
+// TestIngest_OldManifestGap: an entry rebuilt from the rows of a file read
+// for two windows claims only the seconds its rows hold, not the gap
+// between them, so a later range reads the gap's records.
+func TestIngest_OldManifestGap(t *testing.T) {
+	dir := t.TempDir()
+	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
+	os.MkdirAll(day, 0o755)
+	var recs []string
+	for _, ts := range []string{"01:00:00", "06:00:00", "08:00:00"} {
+		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T%sZ","eventName":"X","eventID":"g%s"}`, ts, ts))
+	}
+	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T0805Z_gapgapgapgapgap1.json.gz"), gzipBytes(t, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`)), 0o644)
+	st := t.TempDir()
+	for _, w := range [][2]string{{"2026-04-24T00:00:00Z", "2026-04-24T05:00:00Z"}, {"2026-04-24T07:00:00Z", "2026-04-24T10:00:00Z"}} {
+		if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir, "--from", w[0], "--to", w[1]); code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+	}
+	oldCheckpoint(t, st, func(e *store.SourceEntry) { // replaced by the other flag's "not a log" entry
+		*e = store.SourceEntry{Key: e.Key, Type: keytrail.S3Access, Size: e.Size, ModTime: e.ModTime, Note: "not an S3 server access log", Ingested: e.Ingested}
+	})
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir)
+	if code != 0 || s["records_stored"].(float64) != 1 {
+		t.Errorf("exit %d, stored %v records, want the 06:00 one: %s", code, s["records_stored"], errOut)
+	}
+	if n, distinct, _, _ := counts(t, st); n != 3 || distinct != 3 {
+		t.Errorf("%d events (%d distinct), want 3", n, distinct)
 	}
 }

@@ -368,22 +368,7 @@ func TestIngest_OldManifest(t *testing.T) {
 	if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", filepath.Join(logs, "cloudtrail")); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	// The checkpoint as those builds wrote it: sources a map keyed by path.
-	_, m := manifestOf(t, st)
-	old := map[string]*store.SourceEntry{}
-	for _, e := range m.Sources {
-		e.ID = ""
-		old[e.Key] = e
-	}
-	b, err := json.Marshal(map[string]any{"seq": m.Seq, "files": m.Files, "sources": old})
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkpoints, _ := filepath.Glob(filepath.Join(st, "_manifest", "*.checkpoint.json"))
-	if len(checkpoints) != 1 {
-		t.Fatalf("checkpoints %v, want one", checkpoints)
-	}
-	os.WriteFile(checkpoints[0], b, 0o644)
+	oldCheckpoint(t, st, func(*store.SourceEntry) {})
 	cp := filepath.Join(t.TempDir(), "copy")
 	copyTree(t, filepath.Join(logs, "cloudtrail"), cp)
 	r, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", cp)

@@ -448,13 +448,8 @@ func TestIngest_LinkFarm(t *testing.T) {
 // range not stored yet.
 func TestIngest_Recompressed(t *testing.T) {
 	dir := t.TempDir()
-	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
-	os.MkdirAll(day, 0o755)
-	var recs []string
-	for i := range 4 {
-		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T00:0%d:00Z","eventName":"X","eventID":"r%d"}`, i, i))
-	}
-	body := []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
+	day := ctDayDir(t, dir)
+	body := ctRecords("r", "2026-04-24T00:00:00Z", "2026-04-24T00:01:00Z", "2026-04-24T00:02:00Z", "2026-04-24T00:03:00Z")
 	name := "111122223333_CloudTrail_us-east-1_20260424T0005Z_recompressed0001.json"
 	os.WriteFile(filepath.Join(day, name+".gz"), gzipBytes(t, body), 0o644)
 	st := t.TempDir()
@@ -573,13 +568,12 @@ func TestIngest_CopiedAgain(t *testing.T) {
 // read only into a new store), and the summary says so.
 func TestIngest_PartialThenComplete(t *testing.T) {
 	dir := t.TempDir()
-	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
-	os.MkdirAll(day, 0o755)
-	var recs []string
+	day := ctDayDir(t, dir)
+	var times []string
 	for i := range 400 {
-		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T10:%02d:%02dZ","eventName":"X","eventID":"p%d"}`, i/60, i%60, i))
+		times = append(times, fmt.Sprintf("2026-04-24T10:%02d:%02dZ", i/60, i%60))
 	}
-	full := gzipBytes(t, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`))
+	full := gzipBytes(t, ctRecords("p", times...))
 	f := filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1100Z_partial000000001.json.gz")
 	os.WriteFile(f, full[:len(full)/2], 0o644)
 	st := t.TempDir()
@@ -719,13 +713,8 @@ func TestIngest_TouchedThenWider(t *testing.T) {
 // between them, so a later range reads the gap's records.
 func TestIngest_OldManifestGap(t *testing.T) {
 	dir := t.TempDir()
-	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
-	os.MkdirAll(day, 0o755)
-	var recs []string
-	for _, ts := range []string{"01:00:00", "06:00:00", "08:00:00"} {
-		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":"2026-04-24T%sZ","eventName":"X","eventID":"g%s"}`, ts, ts))
-	}
-	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T0805Z_gapgapgapgapgap1.json.gz"), gzipBytes(t, []byte(`{"Records":[`+strings.Join(recs, ",")+`]}`)), 0o644)
+	body := ctRecords("g", "2026-04-24T01:00:00Z", "2026-04-24T06:00:00Z", "2026-04-24T08:00:00Z")
+	os.WriteFile(filepath.Join(ctDayDir(t, dir), "111122223333_CloudTrail_us-east-1_20260424T0805Z_gapgapgapgapgap1.json.gz"), gzipBytes(t, body), 0o644)
 	st := t.TempDir()
 	for _, w := range [][2]string{{"2026-04-24T00:00:00Z", "2026-04-24T05:00:00Z"}, {"2026-04-24T07:00:00Z", "2026-04-24T10:00:00Z"}} {
 		if _, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir, "--from", w[0], "--to", w[1]); code != 0 {
@@ -742,4 +731,25 @@ func TestIngest_OldManifestGap(t *testing.T) {
 	if n, distinct, _, _ := counts(t, st); n != 3 || distinct != 3 {
 		t.Errorf("%d events (%d distinct), want 3", n, distinct)
 	}
+}
+
+// ctDayDir makes the folder of 2026-04-24 of account 111122223333's trail in
+// us-east-1 under dir, in AWS's layout, and returns it.
+func ctDayDir(t *testing.T, dir string) string {
+	t.Helper()
+	day := filepath.Join(dir, "AWSLogs", "111122223333", "CloudTrail", "us-east-1", "2026", "04", "24")
+	if err := os.MkdirAll(day, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return day
+}
+
+// ctRecords returns a Records file of events at the given times, with IDs
+// prefix0, prefix1, ….
+func ctRecords(prefix string, times ...string) []byte {
+	var recs []string
+	for i, ts := range times {
+		recs = append(recs, fmt.Sprintf(`{"eventVersion":"1.11","eventTime":%q,"eventName":"X","eventID":"%s%d"}`, ts, prefix, i))
+	}
+	return []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
 }

@@ -82,28 +82,31 @@ const DefaultSlack = 6 * time.Hour
 
 // Summary reports what an ingest did.
 type Summary struct {
-	Store        string   `json:"store"`
-	Range        string   `json:"range"`
-	Listed       int      `json:"objects_listed"`
-	Unchanged    int      `json:"objects_already_stored"`
-	SameBytes    int      `json:"objects_already_stored_new_mtime,omitempty"`
-	Digests      int      `json:"digest_files_skipped"`
-	Files        int      `json:"objects_read"`
-	Bytes        int64    `json:"bytes_read"`
-	Records      int64    `json:"records_stored"`
-	OutOfRange   int64    `json:"records_outside_range"`
-	Already      int64    `json:"records_already_stored"` // read again for a wider range
-	Rejected     int64    `json:"records_rejected"`
-	FileErrors   []string `json:"file_errors,omitempty"`
-	KnownPartial []string `json:"stored_objects_not_read_in_full,omitempty"`
-	Twice        int      `json:"objects_listed_twice,omitempty"`
-	InStore      int      `json:"store_files_passed_over,omitempty"`
-	Skipped      []string `json:"prefixes_not_listed,omitempty"`
-	SkippedHint  string   `json:"prefixes_not_listed_hint,omitempty"`
-	Changed      []string `json:"changed_objects_skipped,omitempty"`
-	NotLogs      []string `json:"not_logs_skipped,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
-	Quarantine   []string `json:"quarantine_files,omitempty"`
+	Store      string `json:"store"`
+	Range      string `json:"range"`
+	Listed     int    `json:"objects_listed"`
+	Unchanged  int    `json:"objects_already_stored"`
+	SameBytes  int    `json:"objects_already_stored_new_mtime,omitempty"`
+	Digests    int    `json:"digest_files_skipped"`
+	Files      int    `json:"objects_read"`
+	Bytes      int64  `json:"bytes_read"`
+	Records    int64  `json:"records_stored"`
+	OutOfRange int64  `json:"records_outside_range"`
+	Already    int64  `json:"records_already_stored"` // read again for a wider range
+	Rejected   int64  `json:"records_rejected"`
+	// RejectedBefore counts the rejected records of the objects of the
+	// range stored by earlier runs (kept in quarantine then).
+	RejectedBefore int64    `json:"records_rejected_before,omitempty"`
+	FileErrors     []string `json:"file_errors,omitempty"`
+	KnownPartial   []string `json:"stored_objects_not_read_in_full,omitempty"`
+	Twice          int      `json:"objects_listed_twice,omitempty"`
+	InStore        int      `json:"store_files_passed_over,omitempty"`
+	Skipped        []string `json:"prefixes_not_listed,omitempty"`
+	SkippedHint    string   `json:"prefixes_not_listed_hint,omitempty"`
+	Changed        []string `json:"changed_objects_skipped,omitempty"`
+	NotLogs        []string `json:"not_logs_skipped,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"`
+	Quarantine     []string `json:"quarantine_files,omitempty"`
 	// RejectedBy names the objects with rejected records, most first.
 	RejectedBy   []ObjectRejects `json:"rejected_by_object,omitempty"`
 	StoreBytes   int64           `json:"store_bytes_added"`
@@ -126,7 +129,7 @@ type ObjectRejects struct {
 // changed since it was stored, in this run or (for the objects of the
 // range) before.
 func (s *Summary) Problems() bool {
-	return s.Rejected > 0 || len(s.FileErrors) > 0 || len(s.KnownPartial) > 0 || len(s.Skipped) > 0 || len(s.Changed) > 0
+	return s.Rejected > 0 || s.RejectedBefore > 0 || len(s.FileErrors) > 0 || len(s.KnownPartial) > 0 || len(s.Skipped) > 0 || len(s.Changed) > 0
 }
 
 type job struct {
@@ -135,7 +138,8 @@ type job struct {
 	id     string // objectID
 	need   []store.Span
 	prev   *store.SourceEntry
-	verify bool // only compare the object's bytes with prev's
+	verify bool       // compare the object's content with prev's first
+	want   store.Span // the range asked for, read whole if prev's version is replaced
 }
 
 // Run ingests opts.Inputs into st. Only one ingest runs on a store at a
@@ -324,9 +328,16 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 				switch changed(prev, o) {
 				case sameContent:
 				case maybeChanged: // read to compare its content with the stored version's
-					jobs = append(jobs, job{in: in, obj: o, id: id, need: need, prev: prev, verify: true})
+					jobs = append(jobs, job{in: in, obj: o, id: id, need: need, prev: prev, verify: true, want: want})
 					return nil
 				default:
+					if prev.Rows == 0 {
+						// The store holds nothing of the version it saw (an
+						// empty or unreadable file, completed since): the new
+						// one is read in its place.
+						jobs = append(jobs, job{in: in, obj: o, id: id, need: []store.Span{want}})
+						return nil
+					}
 					sum.Changed = append(sum.Changed, o.Key)
 					if prev.Partial {
 						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note+"; it has changed since (completed?)")))
@@ -338,6 +349,7 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 					if prev.Partial {
 						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note)))
 					}
+					sum.RejectedBefore += prev.Rejects
 					return nil
 				}
 			}
@@ -418,6 +430,12 @@ func samePath(a, b string) bool { return samePathKey(a) == samePathKey(b) }
 // samePathKey is a key as the manifest keeps it: its JSON holds invalid
 // UTF-8 as U+FFFD.
 func samePathKey(k string) string { return strings.ToValidUTF8(k, "\uFFFD") }
+
+// awsName reports whether an ID is the file name AWS gives a log (not a
+// path, nor a path in AWS's folders with another name).
+func awsName(id string) bool {
+	return isLayoutID(id) && !strings.HasPrefix(id, "cloudtrail:AWSLogs/")
+}
 
 // isLayoutID reports whether an ID is AWS's name of a log, not a path.
 func isLayoutID(id string) bool {
@@ -896,6 +914,9 @@ func (w *run) readObject(ctx context.Context, j job, o opened, rd *readers, batc
 		if err != nil || !again {
 			return entry, ok, err
 		}
+		if !ok { // replaced: the new version is read as a new object
+			j.prev, j.need = nil, []store.Span{j.want}
+		}
 		// The content stored, and part of the range still to read in it.
 		if o.rc, err = j.in.Source.Open(ctx, j.obj); err != nil {
 			return w.readObject(ctx, j, opened{err: err}, rd, batches, buffered, t)
@@ -939,9 +960,10 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		return entry, true, nil
 	}
 	br := rd.sniff(content)
-	// An object in AWS's key layout is a log whatever its first bytes: a
-	// damaged one is read for what it holds and its problems reported.
-	if j.obj.Loc.Date.IsZero() && !looksLike(j.in.Type, br) {
+	// A log by AWS's file name is one whatever its first bytes: a damaged
+	// one is read for what it holds and its problems reported. Other files,
+	// a README in a log folder among them, are read if they look like logs.
+	if !awsName(j.id) && !looksLike(j.in.Type, br) {
 		w.sumMu.Lock()
 		w.sum.NotLogs = append(w.sum.NotLogs, j.obj.Key)
 		w.sumMu.Unlock()
@@ -1094,6 +1116,9 @@ func (w *run) verifyObject(j job, rc io.Reader, rd *readers, t *tally) (entry st
 		}
 		return entry, true, false, nil
 	}
+	if j.prev.Rows == 0 { // nothing of the version it saw is stored: read this one
+		return store.SourceEntry{}, false, true, nil
+	}
 	w.sumMu.Lock()
 	defer w.sumMu.Unlock()
 	w.sum.Changed = append(w.sum.Changed, j.obj.Key)
@@ -1212,9 +1237,11 @@ type readers struct {
 // gzip is an error.
 func (rd *readers) open(r *countingReader, key string) (*hashingReader, error) {
 	content, err := rd.dec.Reset(r)
-	if err == nil && compressed(key) && rd.dec.Format() == "" && r.n > 0 { // an empty file is empty, whatever its name
+	if err == nil && compressed(key) && rd.dec.Format() == "" {
 		ext := strings.ToLower(key[strings.LastIndexByte(key, '.'):])
-		err = fmt.Errorf("named %s but not %s data", ext, map[string]string{".gz": "gzip", ".zst": "zstd"}[ext])
+		if err = fmt.Errorf("named %s but not %s data", ext, map[string]string{".gz": "gzip", ".zst": "zstd"}[ext]); r.n == 0 {
+			err = fmt.Errorf("empty, though named %s (still being written?)", ext)
+		}
 	}
 	if err != nil {
 		return nil, err

@@ -223,8 +223,8 @@ func runIngest(cmd *cobra.Command, ios *IO, g *GlobalOptions, opts *IngestOption
 		return err
 	}
 	if opts.Strict && sum.Problems() {
-		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected, %d objects not read to their end (%d of them before this run), %d objects changed since they were stored and %d prefixes not listed",
-			sum.Rejected, len(sum.FileErrors)+len(sum.KnownPartial), len(sum.KnownPartial), len(sum.Changed), len(sum.Skipped))
+		return keytrail.Errorf(keytrail.EINVALID, "--strict: %d records rejected (%d of them before this run), %d objects not read to their end (%d of them before this run), %d objects changed since they were stored and %d prefixes not listed",
+			sum.Rejected+sum.RejectedBefore, sum.RejectedBefore, len(sum.FileErrors)+len(sum.KnownPartial), len(sum.KnownPartial), len(sum.Changed), len(sum.Skipped))
 	}
 	return nil
 }
@@ -286,7 +286,10 @@ func printIngestSummary(ios *IO, s *ingest.Summary, dryRun bool) {
 		rejected[i] = fmt.Sprintf("%s rejected in %s: %s/%s", count(r.Rejected), r.Key, s.Store, r.Quarantine)
 	}
 	printList(w, "", rejected)
-	if s.Rejected > 0 {
+	if s.RejectedBefore > 0 {
+		fmt.Fprintf(w, "  %s records of the objects stored earlier were rejected then\n", count(s.RejectedBefore))
+	}
+	if s.Rejected+s.RejectedBefore > 0 {
 		fmt.Fprintf(w, "  rejected records are kept with their source, place and reason in %s/quarantine\n", s.Store)
 	}
 	if s.Interrupted {

@@ -753,3 +753,22 @@ func ctRecords(prefix string, times ...string) []byte {
 	}
 	return []byte(`{"Records":[` + strings.Join(recs, ",") + `]}`)
 }
+
+// TestIngest_EmptyThenComplete: an empty file named .gz (still being
+// written) is not a stored log: it is reported, and the complete file read
+// when it comes.
+func TestIngest_EmptyThenComplete(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(ctDayDir(t, dir), "111122223333_CloudTrail_us-east-1_20260424T0105Z_emptyemptyempty1.json.gz")
+	os.WriteFile(f, nil, 0o644)
+	st := t.TempDir()
+	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", dir, "--strict")
+	if errs := fmt.Sprint(s["file_errors"]); code != 1 || !strings.Contains(errs, "empty, though named .gz") {
+		t.Errorf("an empty .gz: exit %d, file errors %s; want it reported and --strict to fail: %s", code, errs, errOut)
+	}
+	os.WriteFile(f, gzipBytes(t, ctRecords("e", "2026-04-24T01:00:00Z", "2026-04-24T01:01:00Z")), 0o644)
+	s, errOut, code = ingestJSON(t, "--store", st, "--cloudtrail", dir, "--strict")
+	if code != 0 || s["records_stored"].(float64) != 2 {
+		t.Errorf("the file complete: exit %d, stored %v records, want 2: %s", code, s["records_stored"], errOut)
+	}
+}

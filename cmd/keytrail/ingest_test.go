@@ -310,6 +310,7 @@ func TestIngest_BadInput(t *testing.T) {
 	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1005Z_firstline0000001.json"),
 		[]byte("garbage\n{\"eventVersion\":\"1.11\",\"eventTime\":\"2026-04-24T10:00:03Z\",\"eventID\":\"e5\"}\n"), 0o644)
 	os.WriteFile(filepath.Join(day, "111122223333_CloudTrail_us-east-1_20260424T1010Z_notgzip000000001.json.gz"), []byte("\x00\x01 random bytes"), 0o644)
+	os.WriteFile(filepath.Join(day, "README.txt"), []byte("notes on these logs\n"), 0o644) // in AWS's folders, not AWS's name
 	st := t.TempDir()
 	s, errOut, code := ingestJSON(t, "--store", st, "--cloudtrail", ctDir)
 	if code != 0 {
@@ -329,8 +330,8 @@ func TestIngest_BadInput(t *testing.T) {
 		!strings.HasPrefix(by[1].(map[string]any)["quarantine"].(string), "quarantine/cloudtrail/") || by[1].(map[string]any)["rejected"].(float64) != 1 {
 		t.Errorf("rejected by object: %v, want lines.jsonl (2) then the file with a bad first line (1)", by)
 	}
-	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != 1 {
-		t.Errorf("not-log files %v, want README.md", notLogs)
+	if notLogs, _ := s["not_logs_skipped"].([]any); len(notLogs) != 2 {
+		t.Errorf("not-log files %v, want README.md and README.txt", notLogs)
 	}
 	q, _ := filepath.Glob(filepath.Join(st, "quarantine", "cloudtrail", "*.ndjson"))
 	var lines []string
@@ -358,8 +359,8 @@ func TestIngest_BadInput(t *testing.T) {
 	// A run that reads nothing new still knows which stored objects were
 	// not read in full: --strict fails on them too.
 	s, errOut, code = ingestJSON(t, "--store", st, "--cloudtrail", ctDir, "--strict")
-	if known, _ := s["stored_objects_not_read_in_full"].([]any); code != 1 || len(known) != 3 {
-		t.Errorf("--strict again: exit %d, known partial objects %v: %s", code, known, errOut)
+	if known, _ := s["stored_objects_not_read_in_full"].([]any); code != 1 || len(known) != 3 || s["records_rejected_before"].(float64) != 3 {
+		t.Errorf("--strict again: exit %d, known partial objects %v, %v records rejected before: %s", code, known, s["records_rejected_before"], errOut)
 	}
 	// And so does coverage.
 	out, _, _ := run(t, "coverage", "--store", st, "--format", "json")

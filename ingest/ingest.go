@@ -170,22 +170,16 @@ func Run(ctx context.Context, st *store.Store, opts Options) (*Summary, error) {
 			return sum, err
 		}
 	}
-	if changed && !opts.DryRun {
-		if err := st.Checkpoint(m); err != nil {
-			return sum, err
-		}
-	}
 	if !opts.DryRun {
 		if _, err := st.Recover(m); err != nil {
 			return sum, err
 		}
 	}
-	var rekeyed bool
-	jobs, err := plan(ctx, st, m, opts, sum, &rekeyed)
+	jobs, err := plan(ctx, st, m, opts, sum, &changed)
 	if err != nil {
 		return sum, err
 	}
-	if rekeyed && !opts.DryRun {
+	if changed && !opts.DryRun { // entries re-keyed, by adoptIDs or plan
 		if err := st.Checkpoint(m); err != nil {
 			return sum, err
 		}
@@ -259,7 +253,8 @@ func storeBytes(m *store.Manifest) int64 {
 // plan lists the inputs and decides which objects to read and for which
 // time spans. An object listed twice (overlapping sources, links) is read
 // once; one the store holds already is read only for the part of the range
-// it was not read for.
+// it was not read for. When it finds a stored object under another ID, it
+// re-keys m's entry and sets *rekeyed.
 func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options, sum *Summary, rekeyed *bool) ([]job, error) {
 	want := store.Span{From: opts.Range.From, To: opts.Range.To}
 	keep := func(have string, set []string) bool { return have == "" || len(set) == 0 || slices.Contains(set, have) }
@@ -340,14 +335,14 @@ func plan(ctx context.Context, st *store.Store, m *store.Manifest, opts Options,
 					}
 					sum.Changed = append(sum.Changed, o.Key)
 					if prev.Partial {
-						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note+"; it has changed since (completed?)")))
+						sum.KnownPartial = append(sum.KnownPartial, partialNote(prev, "; it has changed since (completed?)"))
 					}
 					return nil
 				}
 				if len(need) == 0 {
 					sum.Unchanged++
 					if prev.Partial {
-						sum.KnownPartial = append(sum.KnownPartial, errorWithKey(prev.Key, errors.New(prev.Note)))
+						sum.KnownPartial = append(sum.KnownPartial, partialNote(prev, ""))
 					}
 					sum.RejectedBefore += prev.Rejects
 					return nil
@@ -390,8 +385,9 @@ const (
 )
 
 // changed tells whether o is the object prev recorded. Another ETag is
-// another object. Another size is too, unless one of them is compressed
-// and the other not (a gunzipped copy): the content tells. A copy elsewhere
+// another object. Another size is too, unless either copy is compressed
+// (gunzipped, or compressed again) and prev has a hash: the content tells.
+// A copy elsewhere
 // with the size recorded is the same (a copy's time is its own); at the
 // same local path, another modification time may be a new copy of the same
 // content (a download again) or an edit, which only the content tells (see
@@ -969,7 +965,6 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 		w.sumMu.Unlock()
 		return entry, false, nil
 	}
-	r := io.Reader(br)
 	q := &quarantine{st: w.st, table: table, source: j.obj.Key}
 	defer q.close()
 	var rows, outside, already, lastBytes int64
@@ -1019,7 +1014,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 	var fileErr error
 	switch j.in.Type {
 	case keytrail.CloudTrail:
-		cr := rd.cloudtrail(r, j.obj.Key)
+		cr := rd.cloudtrail(br, j.obj.Key)
 		fileErr, err = keytrail.Each(cr.Next, &keytrail.Event{}, q.add, func(ev *keytrail.Event) error {
 			if ev.Time.IsZero() {
 				q.add(cr.Reject(fmt.Sprintf("eventTime %q missing or unreadable", ev.EventTime.String)))
@@ -1037,7 +1032,7 @@ func (w *run) decodeObject(ctx context.Context, j job, rc io.Reader, rd *readers
 			entry.Note = "digest file: no events"
 		}
 	case keytrail.S3Access:
-		ar := rd.s3access(r, j.obj.Key)
+		ar := rd.s3access(br, j.obj.Key)
 		fileErr, err = keytrail.Each(ar.Next, &keytrail.AccessLogRecord{}, q.add, func(rec *keytrail.AccessLogRecord) error {
 			if !keep(rec.Time) {
 				return nil
@@ -1112,7 +1107,7 @@ func (w *run) verifyObject(j job, rc io.Reader, rd *readers, t *tally) (entry st
 		}
 		t.sameBytes++
 		if entry.Partial {
-			t.knownPartial = append(t.knownPartial, errorWithKey(entry.Key, errors.New(entry.Note)))
+			t.knownPartial = append(t.knownPartial, partialNote(&entry, ""))
 		}
 		return entry, true, false, nil
 	}
@@ -1123,7 +1118,7 @@ func (w *run) verifyObject(j job, rc io.Reader, rd *readers, t *tally) (entry st
 	defer w.sumMu.Unlock()
 	w.sum.Changed = append(w.sum.Changed, j.obj.Key)
 	if j.prev.Partial {
-		w.sum.KnownPartial = append(w.sum.KnownPartial, errorWithKey(j.prev.Key, errors.New(j.prev.Note+"; it has changed since (completed?)")))
+		w.sum.KnownPartial = append(w.sum.KnownPartial, partialNote(j.prev, "; it has changed since (completed?)"))
 	}
 	return entry, false, false, nil
 }
@@ -1137,6 +1132,12 @@ func (w *run) checkpointLarge(b *store.Batch, buffered func() int64) error {
 		return nil
 	}
 	return b.Flush()
+}
+
+// partialNote reports an object stored partial: its key, why it was not
+// read to its end, and more.
+func partialNote(e *store.SourceEntry, more string) string {
+	return errorWithKey(e.Key, errors.New(e.Note+more))
 }
 
 // errorWithKey is err's message, starting with the object's key unless it
@@ -1213,13 +1214,6 @@ func looksLike(t keytrail.LogType, br *bufio.Reader) bool {
 		}
 	}
 	return false
-}
-
-func describe(t keytrail.LogType) string {
-	if t == keytrail.S3Access {
-		return "an S3 server access log"
-	}
-	return "a CloudTrail log"
 }
 
 // readers are one worker's decoders, reused from object to object.
@@ -1327,11 +1321,7 @@ func (h *hashingReader) sum() string {
 
 // failed is the error that ends an ingest whose source broke off.
 func (c *countingReader) failed(key string) error {
-	msg := c.err.Error()
-	if !strings.Contains(msg, key) {
-		msg = key + ": " + msg
-	}
-	return keytrail.Errorf(keytrail.EUNAVAILABLE, "cannot read %s after %d bytes; run the same ingest again to go on (what is stored is not read again)", msg, c.n)
+	return keytrail.Errorf(keytrail.EUNAVAILABLE, "cannot read %s after %d bytes; run the same ingest again to go on (what is stored is not read again)", errorWithKey(key, c.err), c.n)
 }
 
 // opened is an object opened ahead of its turn, or the error of opening it.

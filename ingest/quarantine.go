@@ -86,10 +86,3 @@ func (q *quarantine) close() error {
 	}
 	return nil
 }
-
-// eventJSON returns an event as JSON, to quarantine a parsed event that
-// cannot be stored.
-func eventJSON(ev *keytrail.Event) []byte {
-	b, _ := json.Marshal(ev)
-	return b
-}

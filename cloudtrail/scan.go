@@ -200,7 +200,7 @@ func (s *scanner) ReadValue() ([]byte, error) {
 	default:
 		// Unless the scanner is inside an object or array, the input ends
 		// with the value.
-		end, err = checkScalar(s.b, start, len(s.stack) == 0)
+		end, err = checkScalar(s.b, start, len(s.stack) == 0, len(s.stack) > 0)
 	}
 	if err != nil {
 		return nil, s.fail(err)

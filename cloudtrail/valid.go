@@ -69,7 +69,7 @@ func checkValueWS(b []byte, i int, atEOF bool) (end int, spaced bool, err error)
 			name = c == '{'
 			continue
 		default:
-			j, err := checkScalar(b, i, atEOF || len(stack) > 0)
+			j, err := checkScalar(b, i, atEOF || len(stack) > 0, len(stack) > 0)
 			if err != nil {
 				return 0, false, err
 			}
@@ -212,19 +212,29 @@ func isHex(c byte) bool {
 }
 
 // checkScalar checks the literal or number at b[i]; complete as for
-// checkNumber.
-func checkScalar(b []byte, i int, complete bool) (int, error) {
+// checkNumber. Nested in an object or array, only whitespace, a comma or a
+// closing bracket may follow it; at the top level of a stream it ends
+// where its grammar does and the next value may follow at once ("0{}" is
+// two values), as jsontext reads a stream.
+func checkScalar(b []byte, i int, complete, nested bool) (int, error) {
+	var j int
+	var err error
 	switch c := b[i]; {
 	case c == 't':
-		return checkLiteral(b, i, "true")
+		j, err = checkLiteral(b, i, "true")
 	case c == 'f':
-		return checkLiteral(b, i, "false")
+		j, err = checkLiteral(b, i, "false")
 	case c == 'n':
-		return checkLiteral(b, i, "null")
+		j, err = checkLiteral(b, i, "null")
 	case c == '-' || c >= '0' && c <= '9':
-		return checkNumber(b, i, complete)
+		j, err = checkNumber(b, i, complete)
+	default:
+		return 0, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(b[i]))}
 	}
-	return 0, &syntaxError{i, fmt.Sprintf("invalid character %s at start of value", quoteChar(b[i]))}
+	if err != nil || !nested {
+		return j, err
+	}
+	return endScalar(b, j)
 }
 
 // checkLiteral checks that b[i:] starts with lit.
@@ -237,7 +247,7 @@ func checkLiteral(b []byte, i int, lit string) (int, error) {
 			return 0, &syntaxError{i + k, fmt.Sprintf("invalid character %s in literal %s (expecting %s)", quoteChar(b[i+k]), lit, quoteChar(lit[k]))}
 		}
 	}
-	return endScalar(b, i+len(lit))
+	return i + len(lit), nil
 }
 
 // endScalar checks that a literal or number that ends at b[j] is not
@@ -302,7 +312,7 @@ func checkNumber(b []byte, i int, complete bool) (int, error) {
 	if j >= len(b) && !complete {
 		return 0, errIncomplete
 	}
-	return endScalar(b, j)
+	return j, nil
 }
 
 // quoteChar quotes one byte of input for a message.
